@@ -35,16 +35,20 @@ public final class LiteLlmCatalog {
     STEMS.put("output_cost_per_audio_token", PriceKind.OUTPUT_AUDIO);
   }
 
-  /** stem, then an optional service tier, an optional long-context threshold, in either order. */
+  /**
+   * stem, an optional 1-hour cache marker ({@code cache_creation_input_token_cost_above_1hr}, also
+   * tiered as {@code ..._above_1hr_above_200k_tokens}), then an optional service tier and an
+   * optional long-context threshold, in either order.
+   */
   private static final Pattern FIELD = Pattern.compile(
       "^(" + String.join("|", STEMS.keySet()) + ")"
+          + "(_above_1hr)?"
           + "(?:_(batches|flex|priority))?"
           + "(?:_above_(\\d+)k_tokens)?"
           + "(?:_(batches|flex|priority))?$");
 
   /** Fields with a meaning of their own that the pattern above does not express. */
   private static final Map<String, String> SPECIAL = Map.of(
-      "cache_creation_input_token_cost_above_1hr", PriceKind.CACHE_WRITE_1H,
       // DeepSeek publishes its cache-hit price under this name.
       "input_cost_per_token_cache_hit", PriceKind.CACHE_READ);
 
@@ -103,7 +107,7 @@ public final class LiteLlmCatalog {
           }
         }
       } catch (NumberFormatException ex) {
-        skipped.put(model, "invalid: non-numeric price");
+        skipped.put(model, "invalid: non-numeric price" + (ex.getMessage() == null ? "" : " " + ex.getMessage()));
       }
     }
     return new Result(List.copyOf(cards), skipped);
@@ -118,12 +122,12 @@ public final class LiteLlmCatalog {
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> f = fields.next();
       JsonNode v = f.getValue();
-      if (v == null || v.isNull() || !(v.isNumber() || v.isTextual())) {
+      if (v == null || v.isNull()) {
         continue;
       }
       String special = SPECIAL.get(f.getKey());
       if (special != null) {
-        prices.putIfAbsent(special, decimal(v));
+        prices.putIfAbsent(special, decimal(f.getKey(), v));
         continue;
       }
       Matcher m = FIELD.matcher(f.getKey());
@@ -131,9 +135,15 @@ public final class LiteLlmCatalog {
         continue;
       }
       String kind = STEMS.get(m.group(1));
-      String service = m.group(2) != null ? m.group(2) : m.group(4);
-      String threshold = m.group(3);
-      BigDecimal price = decimal(v);
+      if (m.group(2) != null) {
+        if (!PriceKind.CACHE_WRITE.equals(kind)) {
+          continue; // only cache writes have a 1-hour variant
+        }
+        kind = PriceKind.CACHE_WRITE_1H;
+      }
+      String service = m.group(3) != null ? m.group(3) : m.group(5);
+      String threshold = m.group(4);
+      BigDecimal price = decimal(f.getKey(), v);
       if (service != null && threshold != null) {
         continue; // tiered service-tier prices exist nowhere we can bill them; ignore, do not guess
       }
@@ -163,8 +173,19 @@ public final class LiteLlmCatalog {
         List.of());
   }
 
-  private static BigDecimal decimal(JsonNode v) {
-    return v.isNumber() ? v.decimalValue() : new BigDecimal(v.asText().trim());
+  /** The price of a per-token field; NumberFormatException (naming the field) when it is not a number. */
+  private static BigDecimal decimal(String field, JsonNode v) {
+    if (v.isNumber()) {
+      return v.decimalValue();
+    }
+    try {
+      if (v.isTextual()) {
+        return new BigDecimal(v.asText().trim());
+      }
+    } catch (NumberFormatException e) {
+      // reported below, naming the field
+    }
+    throw new NumberFormatException("in " + field + " (" + v + ")");
   }
 
   private static String text(JsonNode entry, String field) {

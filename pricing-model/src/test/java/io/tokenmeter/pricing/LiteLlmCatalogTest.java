@@ -84,4 +84,42 @@ class LiteLlmCatalogTest {
     assertThat(back).isEqualTo(card);
     assertThat(PriceCardCodec.toJson(card)).contains("\"input\":\"0.00000125\"");
   }
+
+  @Test
+  void shouldMapOneHourCacheWritesIncludingTheirLongContextTier() throws Exception {
+    // Given an entry shaped like LiteLLM's newer Claude entries
+    String json = """
+        {"claude-x": {"input_cost_per_token": 3e-06, "cache_creation_input_token_cost": 3.75e-06,
+          "cache_creation_input_token_cost_above_1hr": 6e-06,
+          "input_cost_per_token_above_200k_tokens": 6e-06,
+          "cache_creation_input_token_cost_above_1hr_above_200k_tokens": 1.2e-05,
+          "litellm_provider": "anthropic"}}""";
+
+    // When it is mapped
+    PriceCard card = LiteLlmCatalog.read(new java.io.ByteArrayInputStream(
+        json.getBytes(java.nio.charset.StandardCharsets.UTF_8)), "t", Instant.EPOCH).cards().get(0);
+
+    // Then the 1-hour price lands in cache_write_1h, base and tiered
+    assertThat(card.price(PriceKind.CACHE_WRITE_1H)).isEqualByComparingTo("0.000006");
+    assertThat(card.tiers().get(0).prices())
+        .containsEntry(PriceKind.INPUT, new BigDecimal("0.000006"))
+        .containsEntry(PriceKind.CACHE_WRITE_1H, new BigDecimal("0.000012"));
+  }
+
+  @Test
+  void shouldNameTheFieldOfANonNumericPrice() throws Exception {
+    // Given a per-token price that is not a number
+    String json = """
+        {"m": {"input_cost_per_token": "cheap", "litellm_provider": "p"},
+         "n": {"output_cost_per_token": true, "litellm_provider": "p"}}""";
+
+    // When the catalog is mapped
+    LiteLlmCatalog.Result result = LiteLlmCatalog.read(new java.io.ByteArrayInputStream(
+        json.getBytes(java.nio.charset.StandardCharsets.UTF_8)), "t", Instant.EPOCH);
+
+    // Then both entries are skipped as invalid, naming the field
+    assertThat(result.cards()).isEmpty();
+    assertThat(result.skipped().get("m")).startsWith("invalid: non-numeric price").contains("input_cost_per_token");
+    assertThat(result.skipped().get("n")).startsWith("invalid: non-numeric price").contains("output_cost_per_token");
+  }
 }
