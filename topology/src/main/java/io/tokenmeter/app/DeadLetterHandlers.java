@@ -1,0 +1,95 @@
+package io.tokenmeter.app;
+
+import io.tokenmeter.metrics.HealthMetrics;
+import io.tokenmeter.otlp.OtlpDecodeException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * The failure policy for bad records: Kafka Streams' own log-and-continue handlers with its
+ * dead-letter queue (KIP-1034, {@code errors.dead.letter.queue.topic.name}), which writes the
+ * original key and value with {@code __streams.errors.*} headers (exception, message, stack trace,
+ * topic, partition, offset) inside the same transaction. We add a short reason code header
+ * {@value #REASON_HEADER} and count every dead letter by reason.
+ */
+public final class DeadLetterHandlers {
+  public static final String REASON_HEADER = "tokenmeter.reason";
+  /** Config key under which the {@link HealthMetrics} instance reaches the handlers. */
+  public static final String METRICS_CONFIG = "tokenmeter.health.metrics";
+
+  private DeadLetterHandlers() {}
+
+  static String reason(Exception e) {
+    Throwable t = e;
+    while (t != null) {
+      if (t instanceof OtlpDecodeException d) {
+        return d.reason();
+      }
+      t = t.getCause();
+    }
+    return "processing_error";
+  }
+
+  private static List<ProducerRecord<byte[], byte[]>> tag(List<ProducerRecord<byte[], byte[]>> records, String reason) {
+    for (ProducerRecord<byte[], byte[]> r : records) {
+      r.headers().add(REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
+    }
+    return records;
+  }
+
+  private static HealthMetrics metrics(Map<String, ?> configs) {
+    Object m = configs.get(METRICS_CONFIG);
+    return m instanceof HealthMetrics h ? h : HealthMetrics.inMemory();
+  }
+
+  /** Records that do not decode as OTLP. */
+  public static final class Deserialization extends LogAndContinueExceptionHandler {
+    private HealthMetrics metrics;
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+      super.configure(configs);
+      metrics = metrics(configs);
+    }
+
+    @Override
+    public DeserializationExceptionHandler.Response handleError(ErrorHandlerContext context,
+        ConsumerRecord<byte[], byte[]> record, Exception exception) {
+      String reason = reason(exception);
+      DeserializationExceptionHandler.Response r = super.handleError(context, record, exception);
+      metrics.deadLettered(reason);
+      tag(r.deadLetterQueueRecords(), reason);
+      return r;
+    }
+  }
+
+  /** Records whose processing threw: a bug or an input no rule foresaw; the stream goes on. */
+  public static final class Processing extends LogAndContinueProcessingExceptionHandler {
+    private HealthMetrics metrics;
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+      super.configure(configs);
+      metrics = metrics(configs);
+    }
+
+    @Override
+    public ProcessingExceptionHandler.Response handleError(ErrorHandlerContext context, Record<?, ?> record,
+        Exception exception) {
+      String reason = reason(exception);
+      ProcessingExceptionHandler.Response r = super.handleError(context, record, exception);
+      metrics.deadLettered(reason);
+      tag(r.deadLetterQueueRecords(), reason);
+      return r;
+    }
+  }
+}

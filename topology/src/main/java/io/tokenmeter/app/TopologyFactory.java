@@ -1,0 +1,113 @@
+package io.tokenmeter.app;
+
+import io.opentelemetry.proto.trace.v1.TracesData;
+import io.tokenmeter.metrics.HealthMetrics;
+import io.tokenmeter.pricing.PriceBook;
+import io.tokenmeter.pricing.PricingStoreUpdater;
+import io.tokenmeter.pricing.SpanPricer;
+import io.tokenmeter.pricing.UnpricedModel;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
+
+/**
+ * Builds the tokenmeter topology. Pure: it takes configuration, topics and collaborators and
+ * returns a {@link Topology}; it never starts anything (Kafka's WordCountDemo
+ * {@code createWordCountStream}, Creek's TopologyBuilder). Every processor, store and internal
+ * topic is named, so that names do not shift when the topology changes; {@code TopologyGoldenTest}
+ * pins the description.
+ */
+public final class TopologyFactory {
+  public static final String PRICING_STORE = "pricing-cards-store";
+  public static final String DEDUP_STORE = "span-dedup-store";
+  public static final String UNPRICED_STORE = "unpriced-models-store";
+
+  private final TokenmeterConfig config;
+  private final Topics topics;
+  private final PriceBook priceBook;
+  private final HealthMetrics health;
+
+  public TopologyFactory(TokenmeterConfig config, Topics topics, PriceBook priceBook, HealthMetrics health) {
+    this.config = config;
+    this.topics = topics;
+    this.priceBook = priceBook;
+    this.health = health;
+  }
+
+  public Topology build() {
+    StreamsBuilder builder = new StreamsBuilder();
+    addPricingGlobalStore(builder);
+
+    long dedupWindowMs = config.getLong(TokenmeterConfig.DEDUP_WINDOW_MS);
+    String[] stores = new String[0];
+    if (dedupWindowMs > 0) {
+      builder.addStateStore(dedupStore(dedupWindowMs));
+      stores = new String[] {DEDUP_STORE};
+    }
+
+    SpanPricer pricer = new SpanPricer(priceBook);
+    KStream<String, TracesData> spans = builder.stream(topics.input().name(),
+        Consumed.with(topics.input().keySerde(), topics.input().valueSerde()).withName("otlp-spans-source"));
+    KStream<String, PipelineOutput> priced = spans.process(
+        () -> new PriceSpansProcessor(pricer, health, DEDUP_STORE, dedupWindowMs), Named.as("price-spans"), stores);
+
+    Map<String, KStream<String, PipelineOutput>> routes = priced.split(Named.as("route-"))
+        .branch((k, v) -> v instanceof PipelineOutput.EnrichedBatch, Branched.as("enriched"))
+        .branch((k, v) -> v instanceof PipelineOutput.UnpricedSighting, Branched.as("unpriced"))
+        .noDefaultBranch();
+
+    routes.get("route-enriched")
+        .mapValues(v -> ((PipelineOutput.EnrichedBatch) v).data(), Named.as("enriched-batch"))
+        .to(topics.enriched().name(), Produced.with(topics.enriched().keySerde(), topics.enriched().valueSerde())
+            .withName("enriched-spans-sink"));
+
+    addUnpricedModels(routes.get("route-unpriced"));
+    return builder.build();
+  }
+
+  private void addPricingGlobalStore(StreamsBuilder builder) {
+    StoreBuilder<?> store = Stores.timestampedKeyValueStoreBuilder(
+            Stores.persistentTimestampedKeyValueStore(PRICING_STORE), Serdes.String(), Serdes.ByteArray())
+        .withLoggingDisabled(); // a global store restores from its source topic
+    builder.addGlobalStore((StoreBuilder) store, topics.pricing().name(),
+        Consumed.with(topics.pricing().keySerde(), topics.pricing().valueSerde()).withName("pricing-source"),
+        () -> new PricingStoreUpdater(PRICING_STORE, priceBook, health));
+  }
+
+  private static StoreBuilder<WindowStore<Bytes, Long>> dedupStore(long windowMs) {
+    Duration window = Duration.ofMillis(windowMs);
+    // Retention twice the window: a retried copy may arrive up to one window after the original.
+    return Stores.windowStoreBuilder(
+        Stores.persistentWindowStore(DEDUP_STORE, window.multipliedBy(2), window, false),
+        Serdes.Bytes(), Serdes.Long());
+  }
+
+  /** Unpriced sightings, re-keyed by provider/model (few records: only unpriced calls) and summed. */
+  private void addUnpricedModels(KStream<String, PipelineOutput> unpriced) {
+    JsonSerde<UnpricedModel> serde = new JsonSerde<>(UnpricedModel.class);
+    unpriced
+        .map((k, v) -> KeyValue.pair(k, ((PipelineOutput.UnpricedSighting) v).sighting()), Named.as("unpriced-sighting"))
+        .groupByKey(Grouped.with("unpriced-by-model", Serdes.String(), serde))
+        .aggregate(UnpricedModel::empty, (k, sighting, agg) -> agg.merge(sighting), Named.as("unpriced-aggregate"),
+            Materialized.<String, UnpricedModel, KeyValueStore<Bytes, byte[]>>as(UNPRICED_STORE)
+                .withKeySerde(Serdes.String()).withValueSerde(serde))
+        .toStream(Named.as("unpriced-changes"))
+        .to(topics.unpriced().name(), Produced.with(topics.unpriced().keySerde(), topics.unpriced().valueSerde())
+            .withName("unpriced-models-sink"));
+  }
+}

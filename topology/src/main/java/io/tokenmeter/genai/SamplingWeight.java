@@ -1,0 +1,56 @@
+package io.tokenmeter.genai;
+
+/**
+ * The adjusted count of a head-sampled span from its W3C {@code tracestate} (OTel probability
+ * sampling): {@code ot=th:<hex>} gives p = (2^56 - T) / 2^56 with T the threshold padded to 14
+ * hex digits; the older {@code ot=p:<n>} gives p = 2^-n. The span stands for 1/p calls.
+ */
+public final class SamplingWeight {
+  private static final double TWO_56 = 0x1p56;
+
+  private SamplingWeight() {}
+
+  public static double adjustedCount(String traceState) {
+    if (traceState == null || traceState.isEmpty() || !traceState.contains("ot=")) {
+      return 1.0;
+    }
+    for (String member : traceState.split(",")) {
+      String m = member.trim();
+      if (!m.startsWith("ot=")) {
+        continue;
+      }
+      for (String field : m.substring(3).split(";")) {
+        if (field.startsWith("th:")) {
+          return fromThreshold(field.substring(3));
+        }
+        if (field.startsWith("p:")) {
+          return fromPValue(field.substring(2));
+        }
+      }
+    }
+    return 1.0;
+  }
+
+  static double fromThreshold(String hex) {
+    if (hex.isEmpty() || hex.length() > 14 || !hex.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+      return 1.0;
+    }
+    StringBuilder padded = new StringBuilder(hex);
+    while (padded.length() < 14) {
+      padded.append('0');
+    }
+    long t = Long.parseLong(padded.toString(), 16);
+    double p = (TWO_56 - t) / TWO_56;
+    return p <= 0 ? 1.0 : 1.0 / p;
+  }
+
+  static double fromPValue(String n) {
+    try {
+      int v = Integer.parseInt(n.trim());
+      // p:63 means "never sampled"; it cannot label a span that exists.
+      return v >= 0 && v < 63 ? Math.scalb(1.0, v) : 1.0;
+    } catch (NumberFormatException e) {
+      return 1.0;
+    }
+  }
+}
