@@ -1,16 +1,18 @@
 #!/bin/sh
-# One-shot of the local stack: installs tokenmeter's OpenSearch index template (tokens long, cost
-# double: before the first document, or the first value fixes the type), then registers the
-# OpenSearch sink connector with Kafka Connect. Both files come from connectors/ as they are.
-# POSIX sh: runs in the curl image.
+# One-shot of the local stack: installs tokenmeter's OpenSearch templates and lifecycle policy
+# (tokens long, cost double: before the first document, or the first value fixes the type), then
+# registers the OpenSearch sink connector with Kafka Connect. The files are connectors/'s, mounted
+# as they are under /assets; the connector config gets the local stack's OpenSearch address (plain
+# HTTP, security plugin off, so no credentials). POSIX sh; installs curl and jq when missing (alpine).
 set -eu
 
 OPENSEARCH_URL="${OPENSEARCH_URL:-http://opensearch:9200}"
 CONNECT_URL="${CONNECT_URL:-http://kafka-connect:8083}"
-TEMPLATE_FILE="${TEMPLATE_FILE:?TEMPLATE_FILE is required}"
-TEMPLATE_NAME="${TEMPLATE_NAME:-tokenmeter-spans}"
-CONNECTOR_FILE="${CONNECTOR_FILE:?CONNECTOR_FILE is required}"
-CONNECTOR_NAME="${CONNECTOR_NAME:-tokenmeter-opensearch-sink}"
+ASSETS="${ASSETS:-/assets}"
+
+if ! command -v curl > /dev/null 2>&1 || ! command -v jq > /dev/null 2>&1; then
+  apk add --no-cache curl jq > /dev/null
+fi
 
 wait_for() {
   attempts=0
@@ -25,26 +27,36 @@ wait_for() {
   done
 }
 
+put() { # path file
+  echo "PUT $1 <- $2"
+  curl -fsS -X PUT "$OPENSEARCH_URL$1" -H 'Content-Type: application/json' --data-binary "@$2"
+  echo
+}
+
 wait_for "$OPENSEARCH_URL/_cluster/health?wait_for_status=yellow&timeout=5s"
-echo "index template $TEMPLATE_NAME <- $TEMPLATE_FILE"
-curl -fsS -X PUT "$OPENSEARCH_URL/_index_template/$TEMPLATE_NAME" \
-  -H 'Content-Type: application/json' --data-binary "@$TEMPLATE_FILE"
-echo
+# Names follow the files: component-template-<name>.json, index-template-<name>.json, ism-policy-<name>.json.
+for f in "$ASSETS"/component-template-*.json; do
+  name=$(basename "$f" .json); put "/_component_template/${name#component-template-}" "$f"
+done
+for f in "$ASSETS"/index-template-*.json; do
+  name=$(basename "$f" .json); put "/_index_template/${name#index-template-}" "$f"
+done
+for f in "$ASSETS"/ism-policy-*.json; do
+  name=$(basename "$f" .json)
+  policy="${name#ism-policy-}"
+  if curl -fsS -o /dev/null "$OPENSEARCH_URL/_plugins/_ism/policies/$policy"; then
+    echo "ISM policy $policy exists"
+  else
+    put "/_plugins/_ism/policies/$policy" "$f"
+  fi
+done
 
 wait_for "$CONNECT_URL/connectors"
-if grep -q '"config"[[:space:]]*:' "$CONNECTOR_FILE"; then
-  # {"name": ..., "config": {...}}: create; 409 means it exists already (a restart of the stack).
-  status=$(curl -sS -o /tmp/connect-response -w '%{http_code}' -X POST "$CONNECT_URL/connectors" \
-    -H 'Content-Type: application/json' --data-binary "@$CONNECTOR_FILE")
-  cat /tmp/connect-response; echo
-  case "$status" in
-    2??|409) ;;
-    *) echo "Kafka Connect answered $status" >&2; exit 1 ;;
-  esac
-else
-  # A bare config map: create or update under CONNECTOR_NAME.
-  curl -fsS -X PUT "$CONNECT_URL/connectors/$CONNECTOR_NAME/config" \
-    -H 'Content-Type: application/json' --data-binary "@$CONNECTOR_FILE"
-  echo
-fi
+connector="$ASSETS/connector.json"
+name=$(jq -r '.name' "$connector")
+echo "connector $name <- $connector (connection.url=$OPENSEARCH_URL, no credentials)"
+jq --arg url "$OPENSEARCH_URL" \
+  '.config + {"connection.url": $url} | del(."connection.username", ."connection.password")' "$connector" \
+  | curl -fsS -X PUT "$CONNECT_URL/connectors/$name/config" -H 'Content-Type: application/json' --data-binary @-
+echo
 echo "sink ready"

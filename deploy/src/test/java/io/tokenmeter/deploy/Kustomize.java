@@ -48,7 +48,15 @@ public final class Kustomize {
         return CACHE.computeIfAbsent(dir.toAbsolutePath().normalize(), d -> {
             Tools.Result result = run(d);
             if (!result.ok()) {
-                throw new AssertionError("kubectl kustomize " + Repo.relative(d) + " failed: " + result.describe());
+                StringBuilder missing = new StringBuilder();
+                SharedAssets.all().forEach((asset, usedBy) -> {
+                    if (usedBy.contains(Repo.relative(d)) && !java.nio.file.Files.isRegularFile(Repo.path(asset))) {
+                        missing.append("\n  missing ").append(asset).append(", not shipped yet by the ")
+                                .append(SharedAssets.owner(asset));
+                    }
+                });
+                throw new AssertionError("kubectl kustomize " + Repo.relative(d) + " failed:" + missing + "\n"
+                        + result.describe());
             }
             return List.copyOf(Yaml.documents(result.stdout()));
         });

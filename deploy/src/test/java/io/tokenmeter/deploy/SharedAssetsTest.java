@@ -131,11 +131,11 @@ class SharedAssetsTest {
             }
         }
         assertThat(copies).isEmpty();
-        // And k8s/ declares no rules or Connect resources of its own: those come from their owners
+        // And k8s/ declares no rules or connectors of its own: those come from their owners
         for (Path f : files("k8s")) {
             String text = Files.readString(f);
             assertThat(text).as(Repo.relative(f))
-                    .doesNotContainPattern("(?m)^kind:\\s*(PrometheusRule|KafkaConnect|KafkaConnector)\\s*$");
+                    .doesNotContainPattern("(?m)^kind:\\s*(PrometheusRule|KafkaConnector)\\s*$");
         }
     }
 }

@@ -159,7 +159,7 @@ class StrimziOverlayTest {
         // Given the Kafka Connect resources connectors/ ships
         List<ObjectNode> connects = render.ofKind("KafkaConnect");
         List<ObjectNode> connectors = render.ofKind("KafkaConnector");
-        assertThat(connects).as("KafkaConnect from " + SharedAssets.KAFKA_CONNECT).hasSize(1);
+        assertThat(connects).as("KafkaConnect of k8s/overlays/strimzi").hasSize(1);
         assertThat(connectors).as("KafkaConnector from " + SharedAssets.KAFKA_CONNECTOR).isNotEmpty();
         String connect = connects.get(0).path("metadata").path("name").asText();
         // Then each connector runs on that Connect cluster and reads the docs topic
@@ -169,6 +169,45 @@ class StrimziOverlayTest {
         }
         assertThat(connectors).anyMatch(c -> c.path("spec").path("config").path("topics").asText()
                 .contains(config().get("TOKENMETER_TOPIC_DOCS")));
+        // And Connect may read what the connector reads: the docs topic and its consumer group
+        Acls acls = acls(connect);
+        for (ObjectNode connector : connectors) {
+            String group = "connect-" + connector.path("metadata").path("name").asText();
+            assertThat(acls.allows("group", group, "Read")).as(group).isTrue();
+            for (String topic : connector.path("spec").path("config").path("topics").asText().split(",")) {
+                assertThat(acls.allows("topic", topic.strip(), "Read")).as(topic).isTrue();
+            }
+        }
+        // And it authenticates as that user, trusting the cluster CA
+        JsonNode spec = connects.get(0).path("spec");
+        assertThat(spec.path("authentication").path("username").asText()).isEqualTo(connect);
+        assertThat(spec.path("bootstrapServers").asText()).isEqualTo(config().get("TOKENMETER_BOOTSTRAP_SERVERS"));
+        assertThat(acls.allows("group", spec.path("groupId").asText(), "Read")).isTrue();
+        for (String storage : List.of("configStorageTopic", "offsetStorageTopic", "statusStorageTopic")) {
+            assertThat(acls.allows("topic", spec.path(storage).asText(), "Write")).as(storage).isTrue();
+        }
+    }
+
+    @Test
+    void shouldReadTheOpenSearchCredentialsFromASecretConnectMayRead() {
+        // Given the connector's secret references ${secrets:<namespace>/<name>:<key>}
+        String namespace = render.ofKind("KafkaConnector").get(0).path("metadata").path("namespace").asText();
+        for (ObjectNode connector : render.ofKind("KafkaConnector")) {
+            connector.path("spec").path("config").fields().forEachRemaining(e -> {
+                var m = java.util.regex.Pattern.compile("\\$\\{secrets:([^/]+)/([^:]+):[^}]+}").matcher(e.getValue().asText());
+                while (m.find()) {
+                    // Then each is in the Connect namespace and the Role grants exactly that Secret
+                    assertThat(m.group(1)).as(e.getKey()).isEqualTo(namespace);
+                    String secret = m.group(2);
+                    assertThat(render.ofKind("Role")).anyMatch(r -> Rendered.list(r.path("rules")).stream()
+                            .anyMatch(rule -> Rendered.list(rule.path("resourceNames")).stream()
+                                    .anyMatch(n -> n.asText().equals(secret))));
+                }
+            });
+        }
+        String connect = render.ofKind("KafkaConnect").get(0).path("metadata").path("name").asText();
+        JsonNode binding = render.ofKind("RoleBinding").get(0);
+        assertThat(binding.path("subjects").path(0).path("name").asText()).isEqualTo(connect + "-connect");
     }
 
     /**
