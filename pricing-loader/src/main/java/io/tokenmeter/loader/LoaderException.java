@@ -18,11 +18,17 @@ final class LoaderException extends RuntimeException {
 
   private final int exitCode;
   private final List<String> problems;
+  private final boolean nothingWritten;
 
-  private LoaderException(int exitCode, List<String> problems, Throwable cause) {
+  private LoaderException(int exitCode, List<String> problems, Throwable cause, boolean nothingWritten) {
     super(String.join("; ", problems), cause);
     this.exitCode = exitCode;
     this.problems = List.copyOf(problems);
+    this.nothingWritten = nothingWritten;
+  }
+
+  private LoaderException(int exitCode, List<String> problems, Throwable cause) {
+    this(exitCode, problems, cause, true);
   }
 
   static LoaderException invalid(List<String> problems) {
@@ -37,6 +43,11 @@ final class LoaderException extends RuntimeException {
     return new LoaderException(KAFKA_FAILURE, List.of(problem), cause);
   }
 
+  /** The commit did not answer in time: the transaction may or may not complete. */
+  static LoaderException kafkaOutcomeUnknown(String problem, Throwable cause) {
+    return new LoaderException(KAFKA_FAILURE, List.of(problem), cause, false);
+  }
+
   static LoaderException unavailable(String problem, Throwable cause) {
     return new LoaderException(SOURCE_UNAVAILABLE, List.of(problem), cause);
   }
@@ -47,5 +58,10 @@ final class LoaderException extends RuntimeException {
 
   List<String> problems() {
     return problems;
+  }
+
+  /** False only when a commit timed out: then the transaction's outcome is not known. */
+  boolean nothingWritten() {
+    return nothingWritten;
   }
 }

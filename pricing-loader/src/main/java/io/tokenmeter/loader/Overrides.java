@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
  * The overrides file (YAML, see {@code examples/overrides.yaml}): percentage discounts by provider
  * or model, explicit prices for custom or self-hosted models, and aliases. Parsing is strict
  * (unknown fields, duplicate keys, non-numeric prices are errors naming the entry); what the entries
- * refer to is checked against the catalog by {@link PriceBook}.
+ * refer to is checked against the catalog by {@link PriceSchedule}.
  */
 record Overrides(List<Discount> discounts, Map<String, CustomModel> models, Map<String, List<String>> aliases) {
 

@@ -154,7 +154,8 @@ public final class PricingLoader implements Callable<Integer> {
         default -> "input unavailable";
       };
       e.problems().forEach(p -> err.println("pricing-loader: " + kind + ": " + p));
-      err.println("pricing-loader: nothing was written (exit code " + e.exitCode() + ")");
+      err.println("pricing-loader: " + (e.nothingWritten() ? "nothing was written" : "outcome unknown")
+          + " (exit code " + e.exitCode() + ")");
       return e.exitCode();
     } finally {
       out.flush();
@@ -196,7 +197,7 @@ public final class PricingLoader implements Callable<Integer> {
       overridesName = overrides.getFileName().toString();
       parsed = Overrides.parse(overridesName, CatalogSource.read(overrides.toString(), timeout));
     }
-    PriceBook book = PriceBook.of(catalog.cards(), catalog.skipped(), parsed, overridesName);
+    PriceSchedule schedule = PriceSchedule.of(catalog.cards(), catalog.skipped(), parsed, overridesName);
     err.println("source: " + (catalog.cards().size() + catalog.skipped().size()) + " entries, "
         + catalog.cards().size() + " priced; overrides: " + parsed.discounts().size() + " discount(s), "
         + parsed.models().size() + " custom model(s), " + parsed.aliases().size() + " model(s) with aliases");
@@ -210,7 +211,7 @@ public final class PricingLoader implements Callable<Integer> {
         pricing.initTransactions(transactionalId);
       }
       TopicState state = exists ? pricing.readToEnd() : new TopicState();
-      plan = PricingPlan.compute(state, book, runTime, from, retractMissing, invalid);
+      plan = PricingPlan.compute(state, schedule, runTime, from, retractMissing, invalid);
       printDiff(out, plan);
       if (!dryRun && !plan.writes().isEmpty()) {
         pricing.write(plan.writes());
@@ -290,8 +291,12 @@ public final class PricingLoader implements Callable<Integer> {
     if (!plan.missing().isEmpty()) {
       line(out, "missing", plan.missing().size(), "models on " + topic + " not in the source, kept");
     }
-    line(out, "written", dryRun ? 0 : plan.writes().size(), "records to " + topic
-        + (dryRun ? " (" + plan.writes().size() + " without --dry-run)" : plan.writes().isEmpty() ? "" : " in one transaction"));
+    int records = plan.writes().size();
+    if (dryRun) {
+      line(out, "written", 0, "records to " + topic + " (" + records + " without --dry-run)");
+    } else {
+      line(out, "written", records, "records to " + topic + (records == 0 ? "" : " in one transaction"));
+    }
   }
 
   private static void line(PrintWriter out, String what, long n, String detail) {

@@ -13,7 +13,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * What a run writes: the difference between the cards on the topic and the {@link PriceBook}.
+ * What a run writes: the difference between the cards on the topic and the {@link PriceSchedule}.
  *
  * <p>Per model, the loader checks the price at a few points in time and writes a card wherever the
  * card the topic has in force there does not bill the same ({@link PriceCard#samePricesAs}):
@@ -26,7 +26,7 @@ import java.util.TreeSet;
  *       (so a price scheduled ahead is kept consistent with a catalog change made before it).
  * </ul>
  * A second run with the same input writes nothing, because after the first one the topic bills
- * exactly like the book at every one of those points.
+ * exactly like the schedule at every one of those points.
  */
 final class PricingPlan {
   enum Change { ADDED, CHANGED, RETRACTED }
@@ -53,37 +53,37 @@ final class PricingPlan {
   /**
    * @param runTime the run's time, truncated to seconds
    * @param effectiveFrom {@code --effective-from}, truncated to seconds, or null
-   * @param retractMissing whether models on the topic but no longer in the book are retracted
-   * @param keep models absent from the book that must not count as missing (invalid source entries
+   * @param retractMissing whether models on the topic but no longer in the schedule are retracted
+   * @param keep models absent from the schedule that must not count as missing (invalid source entries
    *     skipped with {@code --skip-invalid}: their last good price stays)
    */
-  static PricingPlan compute(TopicState topic, PriceBook book, Instant runTime, Instant effectiveFrom,
+  static PricingPlan compute(TopicState topic, PriceSchedule schedule, Instant runTime, Instant effectiveFrom,
       boolean retractMissing, Set<String> keep) {
     List<Write> writes = new ArrayList<>();
     int added = 0;
     int changed = 0;
     int unchanged = 0;
     Instant asOf = effectiveFrom != null ? effectiveFrom : runTime;
-    Set<String> wanted = book.models();
+    Set<String> wanted = schedule.models();
     for (String model : wanted) {
       NavigableMap<Instant, TopicState.Stored> onTopic = topic.cards(model);
       TreeMap<Instant, PriceCard> projected = new TreeMap<>();
       onTopic.forEach((from, stored) -> projected.put(from, stored.card()));
-      NavigableSet<Instant> dates = book.changeDates(model);
+      NavigableSet<Instant> dates = schedule.changeDates(model);
       TreeSet<Instant> points = new TreeSet<>();
       if (onTopic.isEmpty()) {
         Instant start = effectiveFrom != null ? effectiveFrom : PriceCard.BEGINNING_OF_TIME;
         points.add(start);
         points.addAll(dates.tailSet(start, false));
       } else {
-        points.add(nowPoint(model, book, projected, asOf, dates));
+        points.add(nowPoint(model, schedule, projected, asOf, dates));
         points.addAll(dates.tailSet(asOf, false));
         points.addAll(projected.tailMap(asOf, false).keySet());
       }
       Change change = onTopic.isEmpty() ? Change.ADDED : Change.CHANGED;
       int before = writes.size();
       for (Instant point : points) {
-        PriceCard expected = book.cardAt(model, point);
+        PriceCard expected = schedule.cardAt(model, point);
         Map.Entry<Instant, PriceCard> actual = projected.floorEntry(point);
         PriceCard previous = actual == null ? null : actual.getValue();
         if (expected != null && !expected.samePricesAs(previous)) {
@@ -122,12 +122,12 @@ final class PricingPlan {
    * {@code --effective-from}), unless an override dated since the current card explains the whole
    * change, in which case at that override's date.
    */
-  private static Instant nowPoint(String model, PriceBook book, NavigableMap<Instant, PriceCard> projected,
+  private static Instant nowPoint(String model, PriceSchedule schedule, NavigableMap<Instant, PriceCard> projected,
       Instant asOf, NavigableSet<Instant> dates) {
     Map.Entry<Instant, PriceCard> current = projected.floorEntry(asOf);
     Instant dated = dates.floor(asOf);
     if (current != null && dated != null && dated.isAfter(current.getKey())
-        && current.getValue().samePricesAs(book.cardAt(model, dated.minusSeconds(1)))) {
+        && current.getValue().samePricesAs(schedule.cardAt(model, dated.minusSeconds(1)))) {
       return dated;
     }
     return asOf;

@@ -34,6 +34,7 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -201,18 +202,37 @@ final class PricingTopic implements AutoCloseable {
         byte[] value = w.card() == null ? null : PriceCardCodec.toBytes(w.card());
         producer.send(new ProducerRecord<>(topic, w.key().getBytes(StandardCharsets.UTF_8), value));
       }
-      producer.commitTransaction();
+      commit();
     } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
-      // The producer cannot abort after these; closing it makes the broker abort the transaction.
+      // The producer cannot abort after these; closing it lets the broker abort the transaction.
       throw LoaderException.kafka("writing to " + topic + " (nothing was committed): " + message(e), e);
     } catch (KafkaException e) {
-      try {
-        producer.abortTransaction();
-      } catch (KafkaException ignored) {
-        // closing the producer below lets the transaction time out; nothing was committed either way
-      }
+      abort();
       throw LoaderException.kafka("writing to " + topic + " (transaction aborted, nothing was committed): "
           + message(e), e);
+    }
+  }
+
+  /** Commits, retrying once after a timeout (documented as safe); a second timeout leaves the outcome open. */
+  private void commit() {
+    try {
+      producer.commitTransaction();
+    } catch (TimeoutException e) {
+      progress.println("committing took longer than " + timeout.toSeconds() + " s; retrying once");
+      try {
+        producer.commitTransaction();
+      } catch (TimeoutException again) {
+        throw LoaderException.kafkaOutcomeUnknown("committing to " + topic + ": " + message(again)
+            + "; the transaction may still complete: the next run compares with the topic and catches up", again);
+      }
+    }
+  }
+
+  private void abort() {
+    try {
+      producer.abortTransaction();
+    } catch (KafkaException ignored) {
+      // closing the producer lets the broker abort the transaction; nothing was committed either way
     }
   }
 

@@ -27,7 +27,7 @@ final class Fixtures {
     return Overrides.parse("overrides.yaml", yaml.getBytes(StandardCharsets.UTF_8));
   }
 
-  static PriceBook book(LiteLlmCatalog.Result catalog, String yaml) {
-    return PriceBook.of(catalog.cards(), catalog.skipped(), overrides(yaml), "overrides.yaml");
+  static PriceSchedule schedule(LiteLlmCatalog.Result catalog, String yaml) {
+    return PriceSchedule.of(catalog.cards(), catalog.skipped(), overrides(yaml), "overrides.yaml");
   }
 }

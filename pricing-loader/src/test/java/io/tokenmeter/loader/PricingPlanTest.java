@@ -1,6 +1,6 @@
 package io.tokenmeter.loader;
 
-import static io.tokenmeter.loader.Fixtures.book;
+import static io.tokenmeter.loader.Fixtures.schedule;
 import static io.tokenmeter.loader.Fixtures.catalog;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,18 +27,18 @@ class PricingPlanTest {
   /** Everything written so far, in order: the topic. */
   private final List<PricingPlan.Write> log = new ArrayList<>();
 
-  private PricingPlan run(PriceBook book, Instant runTime, Instant effectiveFrom, boolean retract) {
+  private PricingPlan run(PriceSchedule schedule, Instant runTime, Instant effectiveFrom, boolean retract) {
     TopicState topic = new TopicState();
     for (PricingPlan.Write w : log) {
       topic.apply(w.key().getBytes(StandardCharsets.UTF_8), w.card() == null ? null : PriceCardCodec.toBytes(w.card()));
     }
-    PricingPlan plan = PricingPlan.compute(topic, book, runTime, effectiveFrom, retract, Set.of());
+    PricingPlan plan = PricingPlan.compute(topic, schedule, runTime, effectiveFrom, retract, Set.of());
     log.addAll(plan.writes());
     return plan;
   }
 
-  private PricingPlan run(PriceBook book, Instant runTime) {
-    return run(book, runTime, null, false);
+  private PricingPlan run(PriceSchedule schedule, Instant runTime) {
+    return run(schedule, runTime, null, false);
   }
 
   private static List<String> keys(PricingPlan plan) {
@@ -48,10 +48,10 @@ class PricingPlanTest {
   @Test
   void shouldWriteFirstCardsFromTheBeginningOfTimeThenOnlyChangesAtTheRunTime() throws Exception {
     // Given an empty topic loaded with August
-    PricingPlan first = run(book(catalog(AUGUST), ""), AUG_RUN);
+    PricingPlan first = run(schedule(catalog(AUGUST), ""), AUG_RUN);
 
     // When September is loaded
-    PricingPlan second = run(book(catalog(SEPTEMBER), ""), SEP_RUN);
+    PricingPlan second = run(schedule(catalog(SEPTEMBER), ""), SEP_RUN);
 
     // Then August's cards start at the beginning of time, September adds gpt-5 (first card: also
     // from the beginning of time) and changes llama from the run on
@@ -80,10 +80,10 @@ class PricingPlanTest {
         aliases:
           gpt-4o: [prod]
         """;
-    run(book(catalog(SEPTEMBER), yaml), SEP_RUN);
+    run(schedule(catalog(SEPTEMBER), yaml), SEP_RUN);
 
     // When the same input is loaded again a day later
-    PricingPlan again = run(book(catalog(SEPTEMBER), yaml), SEP_RUN.plusSeconds(86_400));
+    PricingPlan again = run(schedule(catalog(SEPTEMBER), yaml), SEP_RUN.plusSeconds(86_400));
 
     // Then nothing is written
     assertThat(again.writes()).isEmpty();
@@ -93,10 +93,10 @@ class PricingPlanTest {
   @Test
   void shouldGiveADatedDiscountItsOwnCardSoEarlierSpansKeepTheListPrice() throws Exception {
     // Given an empty topic and 20% off OpenAI from August 15th
-    PriceBook book = book(catalog(SEPTEMBER), "discounts: [{provider: openai, percent: 20, effective_from: 2025-08-15}]");
+    PriceSchedule schedule = schedule(catalog(SEPTEMBER), "discounts: [{provider: openai, percent: 20, effective_from: 2025-08-15}]");
 
     // When it is loaded
-    PricingPlan plan = run(book, SEP_RUN);
+    PricingPlan plan = run(schedule, SEP_RUN);
 
     // Then gpt-4o gets its list price from the beginning of time and the discount from its date
     assertThat(keys(plan)).contains("gpt-4o@1970-01-01T00:00:00Z", "gpt-4o@2025-08-15T00:00:00Z");
@@ -107,10 +107,10 @@ class PricingPlanTest {
   @Test
   void shouldDateADiscountAddedLaterAtItsOwnDateWhenItIsTheWholeChange() throws Exception {
     // Given September on the topic at list price
-    run(book(catalog(SEPTEMBER), ""), SEP_RUN);
+    run(schedule(catalog(SEPTEMBER), ""), SEP_RUN);
 
     // When a discount from September 10th is added on the 12th, and one from October is scheduled
-    PricingPlan plan = run(book(catalog(SEPTEMBER), """
+    PricingPlan plan = run(schedule(catalog(SEPTEMBER), """
         discounts:
           - {model: gpt-4o, percent: 10, effective_from: 2025-09-10}
           - {model: gpt-4o, percent: 25, effective_from: 2025-10-01}
@@ -127,10 +127,10 @@ class PricingPlanTest {
   void shouldRepriceAScheduledCardWhenTheCatalogChangesBeforeItsDate() throws Exception {
     // Given gpt-4o on the topic with a 50% discount scheduled for December
     String yaml = "discounts: [{model: gpt-4o, percent: 50, effective_from: 2025-12-01}]";
-    run(book(catalog(SEPTEMBER), yaml), SEP_RUN);
+    run(schedule(catalog(SEPTEMBER), yaml), SEP_RUN);
 
     // When the catalog halves gpt-4o's list price in November
-    PricingPlan plan = run(book(catalog(SEPTEMBER.replace("2.5e-06", "1.25e-06")), yaml),
+    PricingPlan plan = run(schedule(catalog(SEPTEMBER.replace("2.5e-06", "1.25e-06")), yaml),
         Instant.parse("2025-11-03T00:00:00Z"));
 
     // Then the new list price applies from the run and December's card is re-priced on the new list price
@@ -143,11 +143,11 @@ class PricingPlanTest {
   void shouldUseAnExplicitEffectiveDateForFirstAndChangedCards() throws Exception {
     // Given August loaded as of August 1st
     Instant aug1 = Instant.parse("2025-08-01T00:00:00Z");
-    PricingPlan first = run(book(catalog(AUGUST), ""), AUG_RUN, aug1, false);
+    PricingPlan first = run(schedule(catalog(AUGUST), ""), AUG_RUN, aug1, false);
 
     // When September is loaded as of September 1st
     Instant sep1 = Instant.parse("2025-09-01T00:00:00Z");
-    PricingPlan second = run(book(catalog(SEPTEMBER), ""), SEP_RUN, sep1, false);
+    PricingPlan second = run(schedule(catalog(SEPTEMBER), ""), SEP_RUN, sep1, false);
 
     // Then every card carries the given date
     assertThat(keys(first)).containsExactly("gpt-4o@2025-08-01T00:00:00Z", "llama-2-70b@2025-08-01T00:00:00Z");
@@ -157,15 +157,15 @@ class PricingPlanTest {
   @Test
   void shouldRetractModelsMissingFromTheSourceOnlyWhenAsked() throws Exception {
     // Given September on the topic and llama changed once
-    run(book(catalog(AUGUST), ""), AUG_RUN);
-    run(book(catalog(SEPTEMBER), ""), SEP_RUN);
+    run(schedule(catalog(AUGUST), ""), AUG_RUN);
+    run(schedule(catalog(SEPTEMBER), ""), SEP_RUN);
     String withoutLlama = """
         {"gpt-4o": {"input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05, "litellm_provider": "openai"},
          "gpt-5": {"input_cost_per_token": 1.25e-06, "output_cost_per_token": 1e-05, "litellm_provider": "openai"}}""";
 
     // When llama disappears from the source: once without, once with --retract-missing
-    PricingPlan kept = run(book(catalog(withoutLlama), ""), SEP_RUN.plusSeconds(60));
-    PricingPlan retracted = run(book(catalog(withoutLlama), ""), SEP_RUN.plusSeconds(120), null, true);
+    PricingPlan kept = run(schedule(catalog(withoutLlama), ""), SEP_RUN.plusSeconds(60));
+    PricingPlan retracted = run(schedule(catalog(withoutLlama), ""), SEP_RUN.plusSeconds(120), null, true);
 
     // Then it is only reported first, then every one of its cards is tombstoned
     assertThat(kept.writes()).isEmpty();
@@ -175,18 +175,18 @@ class PricingPlanTest {
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("llama-2-70b@1970-01-01T00:00:00Z", null),
             org.assertj.core.groups.Tuple.tuple("llama-2-70b@2025-09-01T06:00:00Z", null));
-    assertThat(run(book(catalog(withoutLlama), ""), SEP_RUN.plusSeconds(180), null, true).writes()).isEmpty();
+    assertThat(run(schedule(catalog(withoutLlama), ""), SEP_RUN.plusSeconds(180), null, true).writes()).isEmpty();
   }
 
   @Test
   void shouldKeepInvalidEntriesOutOfTheMissing() throws Exception {
     // Given September on the topic
-    run(book(catalog(SEPTEMBER), ""), SEP_RUN);
+    run(schedule(catalog(SEPTEMBER), ""), SEP_RUN);
     TopicState topic = new TopicState();
     log.forEach(w -> topic.apply(w.key().getBytes(StandardCharsets.UTF_8), PriceCardCodec.toBytes(w.card())));
 
     // When llama is skipped as invalid and kept
-    PricingPlan plan = PricingPlan.compute(topic, book(catalog(SEPTEMBER.replace("6.4e-07", "\"n/a\"")), ""),
+    PricingPlan plan = PricingPlan.compute(topic, schedule(catalog(SEPTEMBER.replace("6.4e-07", "\"n/a\"")), ""),
         SEP_RUN.plusSeconds(60), null, true, Set.of("llama-2-70b"));
 
     // Then it is neither retracted nor missing, and nothing else changed

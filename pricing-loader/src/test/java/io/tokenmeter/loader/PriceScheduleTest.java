@@ -1,6 +1,6 @@
 package io.tokenmeter.loader;
 
-import static io.tokenmeter.loader.Fixtures.book;
+import static io.tokenmeter.loader.Fixtures.schedule;
 import static io.tokenmeter.loader.Fixtures.catalog;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,7 +11,7 @@ import java.nio.file.Files;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
-class PriceBookTest {
+class PriceScheduleTest {
   private static final String CATALOG = """
       {"gpt-4o": {"input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05,
                   "input_cost_per_token_batches": 1.25e-06, "litellm_provider": "openai", "mode": "chat"},
@@ -25,15 +25,15 @@ class PriceBookTest {
   @Test
   void shouldTakeADiscountOffEveryPriceExactly() throws Exception {
     // Given 20% off OpenAI and 12.5% off Vertex
-    PriceBook book = book(catalog(CATALOG), """
+    PriceSchedule schedule = schedule(catalog(CATALOG), """
         discounts:
           - {provider: openai, percent: 20}
           - {provider: vertex_ai, percent: 12.5}
         """);
 
     // When the cards are priced
-    PriceCard gpt = book.cardAt("gpt-4o", T);
-    PriceCard gemini = book.cardAt("gemini-2.5-pro", T);
+    PriceCard gpt = schedule.cardAt("gpt-4o", T);
+    PriceCard gemini = schedule.cardAt("gemini-2.5-pro", T);
 
     // Then base, batch and long-context prices are discounted without rounding
     assertThat(gpt.price("input")).isEqualByComparingTo("0.000002");
@@ -47,7 +47,7 @@ class PriceBookTest {
   @Test
   void shouldLetAModelDiscountWinOverItsProviderAndFollowItsSchedule() throws Exception {
     // Given 20% off OpenAI, gpt-4o-mini exempt, and gpt-4o at 30% from October
-    PriceBook book = book(catalog(CATALOG), """
+    PriceSchedule schedule = schedule(catalog(CATALOG), """
         discounts:
           - {provider: openai, percent: 20}
           - {model: gpt-4o-mini, percent: 0}
@@ -55,19 +55,19 @@ class PriceBookTest {
         """);
 
     // When / Then
-    assertThat(book.cardAt("gpt-4o-mini", T).price("input")).isEqualByComparingTo("0.00000015");
-    assertThat(book.cardAt("gpt-4o", Instant.parse("2025-09-30T23:59:59Z")).price("input"))
+    assertThat(schedule.cardAt("gpt-4o-mini", T).price("input")).isEqualByComparingTo("0.00000015");
+    assertThat(schedule.cardAt("gpt-4o", Instant.parse("2025-09-30T23:59:59Z")).price("input"))
         .isEqualByComparingTo("0.000002");
-    assertThat(book.cardAt("gpt-4o", Instant.parse("2025-10-01T00:00:00Z")).price("input"))
+    assertThat(schedule.cardAt("gpt-4o", Instant.parse("2025-10-01T00:00:00Z")).price("input"))
         .isEqualByComparingTo("0.00000175");
-    assertThat(book.changeDates("gpt-4o")).containsExactly(Instant.parse("2025-10-01T00:00:00Z"));
-    assertThat(book.changeDates("gpt-4o-mini")).isEmpty();
+    assertThat(schedule.changeDates("gpt-4o")).containsExactly(Instant.parse("2025-10-01T00:00:00Z"));
+    assertThat(schedule.changeDates("gpt-4o-mini")).isEmpty();
   }
 
   @Test
   void shouldPriceCustomModelsFromTheirDateAndCarryAliases() throws Exception {
     // Given a self-hosted model from September on, an explicit gpt-4o price from December, aliases
-    PriceBook book = book(catalog(CATALOG), """
+    PriceSchedule schedule = schedule(catalog(CATALOG), """
         models:
           my-llama: {provider: self-hosted, prices: {input: "0.0000001", output: "0.0000002"}, effective_from: 2025-09-01}
           gpt-4o: {provider: openai, prices: {input: "0.000002", output: "0.000008"}, effective_from: 2025-12-01}
@@ -77,13 +77,13 @@ class PriceBookTest {
         """);
 
     // When / Then the custom card applies from its date, the catalog one before
-    assertThat(book.cardAt("my-llama", Instant.parse("2025-08-31T00:00:00Z"))).isNull();
-    assertThat(book.cardAt("my-llama", T).price("output")).isEqualByComparingTo("0.0000002");
-    assertThat(book.cardAt("my-llama", T).aliases()).containsExactly("llama");
-    assertThat(book.cardAt("gpt-4o", T).price("input")).isEqualByComparingTo("0.0000025");
-    assertThat(book.cardAt("gpt-4o", Instant.parse("2025-12-01T00:00:00Z")).price("input")).isEqualByComparingTo("0.000002");
-    assertThat(book.cardAt("gpt-4o", T).aliases()).containsExactly("prod-eastus");
-    assertThat(book.models()).contains("my-llama", "gpt-4o", "gemini-2.5-pro").doesNotContain("whisper-1");
+    assertThat(schedule.cardAt("my-llama", Instant.parse("2025-08-31T00:00:00Z"))).isNull();
+    assertThat(schedule.cardAt("my-llama", T).price("output")).isEqualByComparingTo("0.0000002");
+    assertThat(schedule.cardAt("my-llama", T).aliases()).containsExactly("llama");
+    assertThat(schedule.cardAt("gpt-4o", T).price("input")).isEqualByComparingTo("0.0000025");
+    assertThat(schedule.cardAt("gpt-4o", Instant.parse("2025-12-01T00:00:00Z")).price("input")).isEqualByComparingTo("0.000002");
+    assertThat(schedule.cardAt("gpt-4o", T).aliases()).containsExactly("prod-eastus");
+    assertThat(schedule.models()).contains("my-llama", "gpt-4o", "gemini-2.5-pro").doesNotContain("whisper-1");
   }
 
   @Test
@@ -108,8 +108,8 @@ class PriceBookTest {
           gemini-2.5-pro: [shared]
         """;
 
-    // When / Then the book is refused with every problem, each naming its entry
-    assertThatThrownBy(() -> book(catalog(CATALOG), yaml))
+    // When / Then the schedule is refused with every problem, each naming its entry
+    assertThatThrownBy(() -> schedule(catalog(CATALOG), yaml))
         .isInstanceOfSatisfying(LoaderException.class, e -> {
           assertThat(e.exitCode()).isEqualTo(LoaderException.INVALID_INPUT);
           assertThat(e.problems()).containsExactlyInAnyOrder(
@@ -136,18 +136,18 @@ class PriceBookTest {
     LiteLlmCatalog.Result sep = Fixtures.snapshot("litellm-2025-09-01.json");
     Overrides o = Overrides.parse("overrides.yaml", Files.readAllBytes(SharedData.exampleOverrides()));
 
-    // When the book is built
-    PriceBook book = PriceBook.of(sep.cards(), sep.skipped(), o, "overrides.yaml");
+    // When the schedule is built
+    PriceSchedule schedule = PriceSchedule.of(sep.cards(), sep.skipped(), o, "overrides.yaml");
 
     // Then the example's discounts and aliases land on the real cards
     // (gpt-4o-2024-08-06 lists at 2.5e-06: 30% off from October; azure at 10% off)
-    assertThat(book.cardAt("gpt-4o-2024-08-06", Instant.parse("2025-10-02T00:00:00Z")).price("input"))
+    assertThat(schedule.cardAt("gpt-4o-2024-08-06", Instant.parse("2025-10-02T00:00:00Z")).price("input"))
         .isEqualByComparingTo("0.00000175");
-    assertThat(book.cardAt("gpt-4o-2024-08-06", Instant.parse("2025-09-02T00:00:00Z")).price("input"))
+    assertThat(schedule.cardAt("gpt-4o-2024-08-06", Instant.parse("2025-09-02T00:00:00Z")).price("input"))
         .isEqualByComparingTo("0.0000025");
-    PriceCard azure = book.cardAt("azure/gpt-4o-2024-08-06", T);
+    PriceCard azure = schedule.cardAt("azure/gpt-4o-2024-08-06", T);
     assertThat(azure.price("input")).isEqualByComparingTo("0.00000225");
     assertThat(azure.aliases()).containsExactly("prod-gpt4o-eastus", "prod-gpt4o-westeurope");
-    assertThat(book.cardAt("internal-embedder", T).mode()).isEqualTo("embedding");
+    assertThat(schedule.cardAt("internal-embedder", T).mode()).isEqualTo("embedding");
   }
 }

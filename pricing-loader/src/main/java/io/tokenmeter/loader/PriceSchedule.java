@@ -24,7 +24,7 @@ import java.util.TreeSet;
  * function of time ({@link #cardAt}), because discounts and custom models may carry their own
  * effective dates. Built only from valid input: {@link #of} reports every problem at once.
  */
-final class PriceBook {
+final class PriceSchedule {
   /** Service tiers the topology bills (the names of the providers' APIs). */
   static final Set<String> SERVICE_TIERS = Set.of("batch", "flex", "priority");
 
@@ -38,7 +38,7 @@ final class PriceBook {
   private final Map<String, List<Overrides.Discount>> providerDiscounts;
   private final Map<String, List<String>> aliases;
 
-  private PriceBook(Map<String, PriceCard> catalog, Map<String, PriceCard> custom,
+  private PriceSchedule(Map<String, PriceCard> catalog, Map<String, PriceCard> custom,
       Map<String, List<Overrides.Discount>> modelDiscounts, Map<String, List<Overrides.Discount>> providerDiscounts,
       Map<String, List<String>> aliases) {
     this.catalog = catalog;
@@ -49,14 +49,14 @@ final class PriceBook {
   }
 
   /**
-   * Validates the overrides against the catalog and builds the book.
+   * Validates the overrides against the catalog and builds the schedule.
    *
    * @param catalogCards the catalog's valid cards
    * @param catalogSkipped catalog entries skipped, with reasons (to explain "unknown model")
    * @param file the overrides file name, prefixed to every message
    * @throws LoaderException invalid input, listing every problem
    */
-  static PriceBook of(List<PriceCard> catalogCards, Map<String, String> catalogSkipped, Overrides overrides, String file) {
+  static PriceSchedule of(List<PriceCard> catalogCards, Map<String, String> catalogSkipped, Overrides overrides, String file) {
     Map<String, PriceCard> catalog = new TreeMap<>();
     catalogCards.forEach(c -> catalog.put(c.model(), c));
     List<String> problems = new ArrayList<>();
@@ -143,10 +143,10 @@ final class PriceBook {
     }
     Map<String, List<String>> aliasesByModel = new HashMap<>();
     aliasOwner.forEach((alias, model) -> aliasesByModel.computeIfAbsent(model, k -> new ArrayList<>()).add(alias));
-    return new PriceBook(catalog, custom, modelDiscounts, providerDiscounts, aliasesByModel);
+    return new PriceSchedule(catalog, custom, modelDiscounts, providerDiscounts, aliasesByModel);
   }
 
-  /** Every model the book prices, catalog and custom, sorted. */
+  /** Every model the schedule prices, catalog and custom, sorted. */
   NavigableSet<String> models() {
     TreeSet<String> all = new TreeSet<>(catalog.keySet());
     all.addAll(custom.keySet());
@@ -155,7 +155,7 @@ final class PriceBook {
 
   /**
    * The card in force for {@code model} at {@code t} (its effective date is not meaningful), or
-   * null when the book has no price for it then (a custom model before its effective date).
+   * null when the schedule has no price for it then (a custom model before its effective date).
    */
   PriceCard cardAt(String model, Instant t) {
     PriceCard own = custom.get(model);
