@@ -41,9 +41,17 @@ class SharedAssetsTest {
         for (Path dir : Kustomize.kustomizations()) {
             JsonNode k = Yaml.single(dir.resolve("kustomization.yaml"));
             for (JsonNode r : Rendered.list(k.path("resources"))) {
-                String rel = Repo.relative(dir.resolve(r.asText()));
-                if (!rel.startsWith("k8s/")) {
-                    refs.add(rel);
+                Path target = dir.resolve(r.asText()).normalize();
+                String rel = Repo.relative(target);
+                if (rel.startsWith("k8s/")) {
+                    continue;
+                }
+                refs.add(rel);
+                // A kustomization directory an owner ships: the files it lists are used as they are.
+                if (Files.isRegularFile(target.resolve("kustomization.yaml"))) {
+                    for (JsonNode inner : Rendered.list(Yaml.single(target.resolve("kustomization.yaml")).path("resources"))) {
+                        refs.add(Repo.relative(target.resolve(inner.asText())));
+                    }
                 }
             }
         }
