@@ -1,7 +1,6 @@
 package io.tokenmeter.sink;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,39 +18,7 @@ class ContentRedactorTest {
 
     /** Every content attribute of every dialect the topology knows, each holding the sentinel. */
     static LlmCall callFullOfContent() {
-        return LlmCall.chat("openai", "gpt-4o", 812, 120, 0.002, 0.001).with(a -> a
-                        .put("gen_ai.input.messages", "[{\"role\":\"user\",\"content\":\"" + SENTINEL + "\"}]")
-                        .put("gen_ai.output.messages", SENTINEL)
-                        .put("gen_ai.system_instructions", SENTINEL)
-                        .put("gen_ai.tool.call.arguments", SENTINEL)
-                        .put("gen_ai.tool.call.result", SENTINEL)
-                        .put("gen_ai.prompt", SENTINEL)
-                        .put("gen_ai.prompt.0.content", SENTINEL)
-                        .put("gen_ai.prompt.0.role", "user " + SENTINEL)
-                        .put("gen_ai.completion", SENTINEL)
-                        .put("gen_ai.completion.0.content", SENTINEL)
-                        .put("llm.input_messages.0.message.content", SENTINEL)
-                        .put("llm.output_messages.0.message.content", SENTINEL)
-                        .put("llm.prompts", SENTINEL)
-                        .put("llm.prompts.0", SENTINEL)
-                        .put("input.value", SENTINEL)
-                        .put("output.value", SENTINEL)
-                        .put("ai.prompt", SENTINEL)
-                        .put("ai.prompt.messages", SENTINEL)
-                        .put("ai.response.text", SENTINEL)
-                        .put("ai.response.object", SENTINEL)
-                        .put("ai.response.toolCalls", SENTINEL)
-                        .put("ai.toolCall.args", SENTINEL)
-                        .put("ai.toolCall.result", SENTINEL)
-                        .put("traceloop.entity.input", SENTINEL)
-                        .put("traceloop.entity.output", SENTINEL))
-                .withEvent("gen_ai.content.prompt", Attributes.builder().put("gen_ai.prompt", SENTINEL).build())
-                .withEvent("gen_ai.content.completion", Attributes.builder().put("gen_ai.completion", SENTINEL).build())
-                .withEvent("gen_ai.user.message", Attributes.builder().put("content", SENTINEL).build())
-                .withEvent("gen_ai.choice", Attributes.builder().put("message", SENTINEL).put("index", 0L).build())
-                .withEvent("gen_ai.client.inference.operation.details", Attributes.builder()
-                        .put("gen_ai.input.messages", SENTINEL).put("gen_ai.request.model", "gpt-4o").build())
-                .withEvent("exception", Attributes.builder().put("exception.type", "TimeoutError").build());
+        return LlmCall.chat("openai", "gpt-4o", 812, 120, 0.002, 0.001).withContentEverywhere(SENTINEL);
     }
 
     static TracesData batchFullOfContent() {

@@ -76,6 +76,46 @@ public record LlmCall(
         return new LlmCall(spanName, startOffset, duration, error, attributes.andThen(more), events);
     }
 
+    /**
+     * The call with {@code sentinel} in every prompt/completion attribute and content event of every
+     * dialect tokenmeter knows, plus an ordinary exception event that redaction must keep.
+     */
+    public LlmCall withContentEverywhere(String sentinel) {
+        return with(a -> a
+                .put("gen_ai.input.messages", "[{\"role\":\"user\",\"content\":\"" + sentinel + "\"}]")
+                .put("gen_ai.output.messages", sentinel)
+                .put("gen_ai.system_instructions", sentinel)
+                .put("gen_ai.tool.call.arguments", sentinel)
+                .put("gen_ai.tool.call.result", sentinel)
+                .put("gen_ai.prompt", sentinel)
+                .put("gen_ai.prompt.0.content", sentinel)
+                .put("gen_ai.prompt.0.role", "user " + sentinel)
+                .put("gen_ai.completion", sentinel)
+                .put("gen_ai.completion.0.content", sentinel)
+                .put("llm.input_messages.0.message.content", sentinel)
+                .put("llm.output_messages.0.message.content", sentinel)
+                .put("llm.prompts", sentinel)
+                .put("llm.prompts.0", sentinel)
+                .put("input.value", sentinel)
+                .put("output.value", sentinel)
+                .put("ai.prompt", sentinel)
+                .put("ai.prompt.messages", sentinel)
+                .put("ai.response.text", sentinel)
+                .put("ai.response.object", sentinel)
+                .put("ai.response.toolCalls", sentinel)
+                .put("ai.toolCall.args", sentinel)
+                .put("ai.toolCall.result", sentinel)
+                .put("traceloop.entity.input", sentinel)
+                .put("traceloop.entity.output", sentinel))
+                .withEvent("gen_ai.content.prompt", Attributes.builder().put("gen_ai.prompt", sentinel).build())
+                .withEvent("gen_ai.content.completion", Attributes.builder().put("gen_ai.completion", sentinel).build())
+                .withEvent("gen_ai.user.message", Attributes.builder().put("content", sentinel).build())
+                .withEvent("gen_ai.choice", Attributes.builder().put("message", sentinel).put("index", 0L).build())
+                .withEvent("gen_ai.client.inference.operation.details", Attributes.builder()
+                        .put("gen_ai.input.messages", sentinel).put("gen_ai.request.model", "gpt-4o").build())
+                .withEvent("exception", Attributes.builder().put("exception.type", "TimeoutError").build());
+    }
+
     public LlmCall withEvent(String name, Attributes eventAttributes) {
         List<Event> all = new ArrayList<>(events);
         all.add(new Event(name, eventAttributes));
