@@ -21,12 +21,15 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -120,7 +123,11 @@ class PricingLoaderIT {
     return byKey;
   }
 
-  /** Sum of the partitions' end offsets: any record or transaction marker written moves it. */
+  /**
+   * Sum of the partitions' end offsets: any record or transaction marker written moves it. Waits
+   * until no transaction is pending (commit markers are written just after commitTransaction
+   * returns), so that two measurements compare settled states.
+   */
   private static long endOffset(String topic) throws Exception {
     if (!admin.listTopics().names().get().contains(topic)) {
       return 0;
@@ -128,7 +135,20 @@ class PricingLoaderIT {
     TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
     Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
     d.partitions().forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-    return admin.listOffsets(latest).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      long end = sum(admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)));
+      long stable = sum(admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)));
+      if (end == stable) {
+        return end;
+      }
+      assertThat(System.nanoTime()).as("transactions on %s settle", topic).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  private static long sum(ListOffsetsResult offsets) throws Exception {
+    return offsets.all().get().values().stream().mapToLong(o -> o.offset()).sum();
   }
 
   @Test
