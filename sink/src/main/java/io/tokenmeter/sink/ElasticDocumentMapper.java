@@ -142,15 +142,7 @@ public final class ElasticDocumentMapper implements SpanDocumentMapper {
         switch (value.getValueCase()) {
             case STRING_VALUE -> g.writeString(value.getStringValue());
             case BOOL_VALUE -> g.writeBoolean(value.getBoolValue());
-            case INT_VALUE -> {
-                if (JsonSupport.isCostKey(key)) {
-                    g.writeNumber((double) value.getIntValue());
-                } else {
-                    g.writeNumber(value.getIntValue());
-                }
-            }
-            case DOUBLE_VALUE -> JsonSupport.writeDouble(g, value.getDoubleValue());
-            case BYTES_VALUE -> g.writeString(JsonSupport.hex(value.getBytesValue()));
+            case INT_VALUE, DOUBLE_VALUE, BYTES_VALUE -> JsonSupport.writeScalar(g, key, value);
             case ARRAY_VALUE -> {
                 g.writeStartArray();
                 for (AnyValue element : value.getArrayValue().getValuesList()) {

@@ -3,6 +3,7 @@ package io.tokenmeter.sink;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.google.protobuf.ByteString;
+import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 
 import java.io.ByteArrayOutputStream;
@@ -63,6 +64,25 @@ final class JsonSupport {
 
     static boolean isCostKey(String key) {
         return COST_KEY.matcher(key).matches();
+    }
+
+    /**
+     * An int, double or bytes attribute value: ints as JSON integers except cost attributes, which
+     * are written as doubles; doubles as JSON numbers (null for NaN and infinities); bytes as hex.
+     */
+    static void writeScalar(JsonGenerator json, String key, AnyValue value) throws IOException {
+        switch (value.getValueCase()) {
+            case INT_VALUE -> {
+                if (isCostKey(key)) {
+                    json.writeNumber((double) value.getIntValue());
+                } else {
+                    json.writeNumber(value.getIntValue());
+                }
+            }
+            case DOUBLE_VALUE -> writeDouble(json, value.getDoubleValue());
+            case BYTES_VALUE -> json.writeString(hex(value.getBytesValue()));
+            default -> throw new IllegalArgumentException("not a scalar number or bytes value: " + value.getValueCase());
+        }
     }
 
     /** A double as a JSON number, or null when it has no JSON form (NaN, infinities). */

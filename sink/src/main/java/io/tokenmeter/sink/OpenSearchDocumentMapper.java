@@ -151,15 +151,7 @@ public final class OpenSearchDocumentMapper implements SpanDocumentMapper {
     private static void writeValue(JsonGenerator g, String key, AnyValue value) throws IOException {
         switch (value.getValueCase()) {
             case BOOL_VALUE -> g.writeBoolean(value.getBoolValue());
-            case INT_VALUE -> {
-                if (JsonSupport.isCostKey(key)) {
-                    g.writeNumber((double) value.getIntValue());
-                } else {
-                    g.writeNumber(value.getIntValue());
-                }
-            }
-            case DOUBLE_VALUE -> JsonSupport.writeDouble(g, value.getDoubleValue());
-            case BYTES_VALUE -> g.writeString(JsonSupport.hex(value.getBytesValue()));
+            case INT_VALUE, DOUBLE_VALUE, BYTES_VALUE -> JsonSupport.writeScalar(g, key, value);
             case ARRAY_VALUE, KVLIST_VALUE -> g.writeString(JsonSupport.string(inner -> writeNested(inner, value)));
             default -> g.writeString(value.getStringValue());
         }
