@@ -10,4 +10,7 @@ public sealed interface PipelineOutput {
 
   /** An LLM call that could not be priced, keyed {@code provider/model}. */
   record UnpricedSighting(UnpricedModel sighting) implements PipelineOutput {}
+
+  /** A task's partial aggregate of one series over one window, keyed by series, timestamped at the window start. */
+  record MetricPartial(io.tokenmeter.metrics.MetricAggregate aggregate) implements PipelineOutput {}
 }

@@ -16,7 +16,17 @@ import io.tokenmeter.pricing.PricedCall;
 import io.tokenmeter.pricing.SpanPricer;
 import io.tokenmeter.pricing.UnpricedModel;
 import java.time.Instant;
+import io.tokenmeter.metrics.LabelLimiter;
+import io.tokenmeter.metrics.LlmMetrics;
+import io.tokenmeter.metrics.MetricAggregate;
+import io.tokenmeter.metrics.MetricsSettings;
+import io.tokenmeter.metrics.SeriesLabels;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -35,16 +45,28 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
 public final class PriceSpansProcessor implements Processor<String, TracesData, String, PipelineOutput> {
   private final SpanPricer pricer;
   private final HealthMetrics health;
+  private final LlmMetrics llmMetrics;
+  private final LabelLimiter limiter;
+  private final MetricsSettings metrics;
   private final String dedupStoreName;
   private final long dedupWindowMs;
+  private final String partialsStoreName;
+  private final long windowMs;
   private ProcessorContext<String, PipelineOutput> context;
   private WindowStore<Bytes, Long> seen;
+  private KeyValueStore<String, MetricAggregate> partials;
 
-  public PriceSpansProcessor(SpanPricer pricer, HealthMetrics health, String dedupStoreName, long dedupWindowMs) {
+  public PriceSpansProcessor(SpanPricer pricer, HealthMetrics health, LlmMetrics llmMetrics, LabelLimiter limiter,
+      MetricsSettings metrics, String dedupStoreName, long dedupWindowMs, String partialsStoreName) {
     this.pricer = pricer;
     this.health = health;
+    this.llmMetrics = llmMetrics;
+    this.limiter = limiter;
+    this.metrics = metrics;
     this.dedupStoreName = dedupStoreName;
     this.dedupWindowMs = dedupWindowMs;
+    this.partialsStoreName = partialsStoreName;
+    this.windowMs = metrics.window().toMillis();
   }
 
   @Override
@@ -52,6 +74,27 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
     this.context = context;
     if (dedupWindowMs > 0) {
       seen = context.getStateStore(dedupStoreName);
+    }
+    partials = context.getStateStore(partialsStoreName);
+    context.schedule(metrics.flushInterval(), PunctuationType.WALL_CLOCK_TIME, now -> flushPartials());
+  }
+
+  /**
+   * Hands this task's partial aggregates on to the window aggregation. The partials live in a
+   * changelogged store until then, so a crash between two flushes loses nothing: the store and
+   * the input offsets commit in the same transaction.
+   */
+  private void flushPartials() {
+    List<org.apache.kafka.streams.KeyValue<String, MetricAggregate>> all = new ArrayList<>();
+    try (KeyValueIterator<String, MetricAggregate> it = partials.all()) {
+      it.forEachRemaining(all::add);
+    }
+    for (org.apache.kafka.streams.KeyValue<String, MetricAggregate> kv : all) {
+      // Timestamped with the latest span end it holds: the window aggregation assigns it to the
+      // same window, and its stream time (which closes windows) follows span time, not flushes.
+      context.forward(new Record<String, PipelineOutput>(kv.key.substring(kv.key.indexOf('|') + 1),
+          new PipelineOutput.MetricPartial(kv.value), kv.value.lastSpanEndMs));
+      partials.delete(kv.key);
     }
   }
 
@@ -63,6 +106,7 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
     int duplicates = 0;
     Set<Bytes> newIds = seen == null ? null : new HashSet<>();
     List<UnpricedModel> unpriced = null;
+    Map<String, MetricAggregate> batchMetrics = null;
     ByteString onlyTrace = null;
     boolean oneTrace = true;
 
@@ -90,16 +134,20 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
             }
           }
           Span emitted = span;
-          LlmCall call = DialectNormalizer.normalize(span, service);
+          LlmCall call = DialectNormalizer.normalize(span, service, metrics.featureAttributes());
           if (call != null) {
             PricedCall priced = pricer.price(call, endTime(span, ts));
             emitted = CostAttributes.enrich(span, priced);
+            if (batchMetrics == null) {
+              batchMetrics = new HashMap<>();
+            }
+            observe(priced, span, batchMetrics);
             if (priced.status() == PricedCall.Status.UNPRICED) {
               if (unpriced == null) {
                 unpriced = new ArrayList<>();
               }
               unpriced.add(UnpricedModel.sighting(call.provider(), call.model(), service,
-                  priced.at().toEpochMilli(), call.adjustedCount()));
+                  priced.at().toEpochMilli(), call.adjustedCount().doubleValue()));
             }
           }
           if (ssb == null) {
@@ -128,6 +176,12 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
         seen.put(id, ts, ts);
       }
     }
+    if (batchMetrics != null) {
+      batchMetrics.forEach((k, agg) -> {
+        MetricAggregate prev = partials.get(k);
+        partials.put(k, prev == null ? agg : prev.merge(agg));
+      });
+    }
     if (out.getResourceSpansCount() > 0) {
       String key = oneTrace && onlyTrace != null && !onlyTrace.isEmpty() ? OtlpIds.hex(onlyTrace) : record.key();
       context.forward(record.withKey(key).withValue(new PipelineOutput.EnrichedBatch(out.build())));
@@ -138,6 +192,25 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
             .withValue(new PipelineOutput.UnpricedSighting(u)));
       }
     }
+  }
+
+  /** Counts the call in Prometheus and in this batch's partial aggregates. */
+  private void observe(PricedCall priced, Span span, Map<String, MetricAggregate> batch) {
+    LlmCall call = priced.call();
+    SeriesLabels labels = new SeriesLabels(
+        label("service", call.service()), label("provider", priced.provider()), label("model", priced.modelLabel()),
+        label("operation", call.operation()), label("feature", call.feature()));
+    String errorType = call.outcome() == LlmCall.Outcome.ERROR ? limiter.limit("error_type", call.errorType()) : null;
+    long durationNanos = span.getEndTimeUnixNano() - span.getStartTimeUnixNano();
+    llmMetrics.record(labels, priced, errorType, durationNanos);
+    long windowStart = Math.floorDiv(priced.at().toEpochMilli(), windowMs) * windowMs;
+    // zero-padded, so that the store's key order is window order and older windows flush first
+    batch.computeIfAbsent(String.format("%015d|%s", windowStart, labels.key()), k -> new MetricAggregate(labels))
+        .add(priced, errorType, durationNanos);
+  }
+
+  private String label(String name, String value) {
+    return metrics.keeps(name) ? limiter.limit(name, value == null ? "" : value) : "";
   }
 
   private boolean isDuplicate(Bytes id, long ts, Set<Bytes> inThisBatch) {

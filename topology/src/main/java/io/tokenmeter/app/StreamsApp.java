@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tokenmeter.metrics.HealthMetrics;
+import io.tokenmeter.metrics.LlmMetrics;
 import io.tokenmeter.pricing.PriceBook;
 import java.io.IOException;
 import java.time.Duration;
@@ -48,6 +49,10 @@ public final class StreamsApp implements AutoCloseable {
     return health;
   }
 
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
   public int httpPort() {
     return http.port();
   }
@@ -57,7 +62,7 @@ public final class StreamsApp implements AutoCloseable {
   }
 
   public Topology topology() {
-    return new TopologyFactory(config, Topics.from(config), priceBook, health).build();
+    return new TopologyFactory(config, Topics.from(config), priceBook, health, new LlmMetrics(registry)).build();
   }
 
   public void start() throws IOException {

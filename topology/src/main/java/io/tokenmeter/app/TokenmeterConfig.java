@@ -38,6 +38,12 @@ public final class TokenmeterConfig extends AbstractConfig {
   public static final String TOPIC_UNPRICED = "topic.unpriced";
   public static final String DEDUP_WINDOW_MS = "dedup.window.ms";
   public static final String MAX_RECORD_BYTES = "input.max.record.bytes";
+  public static final String METRICS_WINDOW_MS = "metrics.window.ms";
+  public static final String METRICS_GRACE_MS = "metrics.grace.ms";
+  public static final String METRICS_FLUSH_INTERVAL_MS = "metrics.flush.interval.ms";
+  public static final String METRICS_LABELS = "metrics.labels";
+  public static final String METRICS_LABEL_MAX_VALUES = "metrics.label.max.values";
+  public static final String METRICS_FEATURE_ATTRIBUTES = "metrics.feature.attributes";
   public static final String HTTP_HOST = "http.host";
   public static final String HTTP_PORT = "http.port";
 
@@ -75,6 +81,19 @@ public final class TokenmeterConfig extends AbstractConfig {
           "A span (trace id + span id) seen again within this many milliseconds is dropped as a duplicate (Collector retries). 0 disables duplicate detection.")
       .define(MAX_RECORD_BYTES, Type.INT, 16 * 1024 * 1024, Range.atLeast(1024), Importance.LOW,
           "Input records larger than this are dead-lettered without being decoded.")
+      .define(METRICS_WINDOW_MS, Type.LONG, 60_000L, Range.atLeast(1_000), Importance.MEDIUM,
+          "Size of the tumbling windows of llm-metrics, by span end time.")
+      .define(METRICS_GRACE_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.MEDIUM,
+          "How long after a window ends spans may still arrive and count in it. Later spans count in the Prometheus counters only.")
+      .define(METRICS_FLUSH_INTERVAL_MS, Type.LONG, 1_000L, Range.atLeast(100), Importance.LOW,
+          "How often each task hands its partial aggregates to the window aggregation (wall-clock).")
+      .define(METRICS_LABELS, Type.LIST, "service,provider,model,operation,feature",
+          ConfigDef.ValidList.in("service", "provider", "model", "operation", "feature"), Importance.MEDIUM,
+          "Labels kept on the llm_* series; a label left out is empty. The per-metric labels (outcome, token_type, ...) always stay.")
+      .define(METRICS_LABEL_MAX_VALUES, Type.INT, 200, Range.atLeast(1), Importance.MEDIUM,
+          "Distinct values a label may take per instance; further values become _other and count in tokenmeter_series_overflow_total.")
+      .define(METRICS_FEATURE_ATTRIBUTES, Type.LIST, "llm.feature,traceloop.workflow.name,gen_ai.agent.name", Importance.MEDIUM,
+          "Span attributes whose first present value becomes the feature label. Empty: no feature label.")
       .define(HTTP_HOST, Type.STRING, "0.0.0.0", Importance.LOW,
           "Address the HTTP endpoints (/metrics, /health/live, /health/ready) bind to.")
       .define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65535), Importance.MEDIUM,
@@ -111,6 +130,13 @@ public final class TokenmeterConfig extends AbstractConfig {
 
   public static String envVar(String name) {
     return ENV_PREFIX + name.toUpperCase(Locale.ROOT).replace('.', '_');
+  }
+
+  public io.tokenmeter.metrics.MetricsSettings metricsSettings() {
+    return new io.tokenmeter.metrics.MetricsSettings(
+        java.time.Duration.ofMillis(getLong(METRICS_WINDOW_MS)), java.time.Duration.ofMillis(getLong(METRICS_GRACE_MS)),
+        java.time.Duration.ofMillis(getLong(METRICS_FLUSH_INTERVAL_MS)), java.util.Set.copyOf(getList(METRICS_LABELS)),
+        getInt(METRICS_LABEL_MAX_VALUES), getList(METRICS_FEATURE_ATTRIBUTES));
   }
 
   public String bootstrapServers() {

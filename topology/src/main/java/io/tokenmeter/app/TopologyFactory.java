@@ -2,6 +2,12 @@ package io.tokenmeter.app;
 
 import io.opentelemetry.proto.trace.v1.TracesData;
 import io.tokenmeter.metrics.HealthMetrics;
+import io.tokenmeter.metrics.LabelLimiter;
+import io.tokenmeter.metrics.LlmMetrics;
+import io.tokenmeter.metrics.MetricAggregate;
+import io.tokenmeter.metrics.MetricWindow;
+import io.tokenmeter.metrics.MetricsJson;
+import io.tokenmeter.metrics.MetricsSettings;
 import io.tokenmeter.pricing.PriceBook;
 import io.tokenmeter.pricing.PricingStoreUpdater;
 import io.tokenmeter.pricing.SpanPricer;
@@ -15,6 +21,8 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.EmitStrategy;
+import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
@@ -36,17 +44,22 @@ public final class TopologyFactory {
   public static final String PRICING_STORE = "pricing-cards-store";
   public static final String DEDUP_STORE = "span-dedup-store";
   public static final String UNPRICED_STORE = "unpriced-models-store";
+  public static final String PARTIALS_STORE = "metric-partials-store";
+  public static final String WINDOWS_STORE = "metric-windows-store";
 
   private final TokenmeterConfig config;
   private final Topics topics;
   private final PriceBook priceBook;
   private final HealthMetrics health;
+  private final LlmMetrics llmMetrics;
 
-  public TopologyFactory(TokenmeterConfig config, Topics topics, PriceBook priceBook, HealthMetrics health) {
+  public TopologyFactory(TokenmeterConfig config, Topics topics, PriceBook priceBook, HealthMetrics health,
+      LlmMetrics llmMetrics) {
     this.config = config;
     this.topics = topics;
     this.priceBook = priceBook;
     this.health = health;
+    this.llmMetrics = llmMetrics;
   }
 
   public Topology build() {
@@ -54,21 +67,28 @@ public final class TopologyFactory {
     addPricingGlobalStore(builder);
 
     long dedupWindowMs = config.getLong(TokenmeterConfig.DEDUP_WINDOW_MS);
-    String[] stores = new String[0];
+    MetricsSettings metrics = config.metricsSettings();
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PARTIALS_STORE), Serdes.String(),
+        MetricsJson.aggregateSerde()).withCachingEnabled());
+    String[] stores = {PARTIALS_STORE};
     if (dedupWindowMs > 0) {
       builder.addStateStore(dedupStore(dedupWindowMs));
-      stores = new String[] {DEDUP_STORE};
+      stores = new String[] {PARTIALS_STORE, DEDUP_STORE};
     }
 
     SpanPricer pricer = new SpanPricer(priceBook);
+    LabelLimiter limiter = new LabelLimiter(metrics.maxValuesPerLabel(), health);
     KStream<String, TracesData> spans = builder.stream(topics.input().name(),
         Consumed.with(topics.input().keySerde(), topics.input().valueSerde()).withName("otlp-spans-source"));
     KStream<String, PipelineOutput> priced = spans.process(
-        () -> new PriceSpansProcessor(pricer, health, DEDUP_STORE, dedupWindowMs), Named.as("price-spans"), stores);
+        () -> new PriceSpansProcessor(pricer, health, llmMetrics, limiter, metrics, DEDUP_STORE, dedupWindowMs,
+            PARTIALS_STORE),
+        Named.as("price-spans"), stores);
 
     Map<String, KStream<String, PipelineOutput>> routes = priced.split(Named.as("route-"))
         .branch((k, v) -> v instanceof PipelineOutput.EnrichedBatch, Branched.as("enriched"))
         .branch((k, v) -> v instanceof PipelineOutput.UnpricedSighting, Branched.as("unpriced"))
+        .branch((k, v) -> v instanceof PipelineOutput.MetricPartial, Branched.as("metrics"))
         .noDefaultBranch();
 
     routes.get("route-enriched")
@@ -77,7 +97,30 @@ public final class TopologyFactory {
             .withName("enriched-spans-sink"));
 
     addUnpricedModels(routes.get("route-unpriced"));
+    addMetricWindows(routes.get("route-metrics"), metrics);
     return builder.build();
+  }
+
+  /**
+   * Partial aggregates (one per task, series and window per flush: not one per span) are re-keyed
+   * by series, summed per tumbling window, and written once when the window closes (grace
+   * included), so each (window, series) appears once in llm-metrics.
+   */
+  private void addMetricWindows(KStream<String, PipelineOutput> partials, MetricsSettings metrics) {
+    partials
+        .mapValues(v -> ((PipelineOutput.MetricPartial) v).aggregate(), Named.as("metric-partial"))
+        .groupByKey(Grouped.with("metric-partials", Serdes.String(), MetricsJson.aggregateSerde()))
+        .windowedBy(TimeWindows.ofSizeAndGrace(metrics.window(), metrics.grace()))
+        .emitStrategy(EmitStrategy.onWindowClose())
+        .aggregate(MetricAggregate::new, (k, partial, agg) -> agg.merge(partial), Named.as("metric-windows"),
+            Materialized.<String, MetricAggregate, WindowStore<Bytes, byte[]>>as(WINDOWS_STORE)
+                .withKeySerde(Serdes.String()).withValueSerde(MetricsJson.aggregateSerde()))
+        .toStream(Named.as("metric-window-results"))
+        .map((window, agg) -> KeyValue.pair(window.key(), MetricsJson.write(new MetricWindow(
+            window.window().startTime().toString(), window.window().endTime().toString(), agg))),
+            Named.as("metric-window-record"))
+        .to(topics.metrics().name(), Produced.with(topics.metrics().keySerde(), topics.metrics().valueSerde())
+            .withName("metrics-sink"));
   }
 
   private void addPricingGlobalStore(StreamsBuilder builder) {

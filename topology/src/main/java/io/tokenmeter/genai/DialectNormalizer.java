@@ -72,6 +72,14 @@ public final class DialectNormalizer {
 
   /** The call this span records, or null when it is not an LLM call. */
   public static LlmCall normalize(Span span, String service) {
+    return normalize(span, service, List.of());
+  }
+
+  /**
+   * The call this span records, or null when it is not an LLM call; {@code featureKeys} name the
+   * attributes whose first present value becomes the call's feature.
+   */
+  public static LlmCall normalize(Span span, String service, List<String> featureKeys) {
     if (!mayBeLlm(span.getAttributesList())) {
       return null;
     }
@@ -145,7 +153,8 @@ public final class DialectNormalizer {
         outcome,
         errorType,
         tier == null ? null : tier.toLowerCase(Locale.ROOT),
-        SamplingWeight.adjustedCount(span.getTraceState()),
+        SamplingWeight.adjustedCountDecimal(span.getTraceState()),
+        featureKeys.isEmpty() ? null : a.string(featureKeys.toArray(String[]::new)),
         dialect(a, operationId, oiKind));
   }
 

@@ -1,5 +1,6 @@
 package io.tokenmeter.genai;
 
+import java.math.BigDecimal;
 import java.util.List;
 
 /**
@@ -10,6 +11,7 @@ import java.util.List;
  * @param hasUsage          the span carried token counts (else {@code gen_ai.cost.status=no_usage})
  * @param inputExcludedCache the source's input count left cache tokens out and was corrected
  * @param adjustedCount      how many calls this span stands for (1 / head-sampling probability)
+ * @param feature            the value of the first configured feature attribute present, or null
  */
 public record LlmCall(
     String service,
@@ -28,7 +30,8 @@ public record LlmCall(
     Outcome outcome,
     String errorType,
     String serviceTier,
-    double adjustedCount,
+    BigDecimal adjustedCount,
+    String feature,
     String dialect) {
 
   /** Outcome label of {@code llm_requests_total} (BRIEF section 7). */

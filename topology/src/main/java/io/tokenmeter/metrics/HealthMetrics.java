@@ -21,6 +21,7 @@ public final class HealthMetrics {
   private final Counter duplicates;
   private final Counter cardsRejected;
   private final ConcurrentHashMap<String, Counter> deadLetters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Counter> overflow = new ConcurrentHashMap<>();
   private final AtomicInteger cardsLoaded = new AtomicInteger();
   private final AtomicLong newestCardSeconds = new AtomicLong();
   private final AtomicInteger streamsRunning = new AtomicInteger();
@@ -77,6 +78,17 @@ public final class HealthMetrics {
 
   public double duplicatesDropped() {
     return duplicates.count();
+  }
+
+  public void seriesOverflow(String label) {
+    overflow.computeIfAbsent(label, l -> Counter.builder("tokenmeter.series.overflow")
+        .description("Label values folded into _other because the label reached its limit of distinct values")
+        .tag("label", l).register(registry)).increment();
+  }
+
+  public double seriesOverflowCount(String label) {
+    Counter c = overflow.get(label);
+    return c == null ? 0 : c.count();
   }
 
   public void priceCardRejected() {

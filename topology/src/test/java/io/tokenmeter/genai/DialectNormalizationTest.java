@@ -195,7 +195,7 @@ class DialectNormalizationTest {
     LlmCall call = DialectNormalizer.normalize(decode(sd), "svc");
 
     // Then it stands for 2^56 / (2^56 - 0xe6666666666666) calls, 10 to 14 digits
-    assertThat(call.adjustedCount()).isCloseTo(10.0, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(call.adjustedCount().doubleValue()).isCloseTo(10.0, org.assertj.core.data.Offset.offset(1e-9));
   }
 
   private LlmCall normalize(Attributes a, boolean error) {

@@ -16,6 +16,19 @@ class SamplingWeightTest {
   }
 
   @Test
+  void shouldComputeExactDecimalAdjustedCounts() {
+    assertThat(SamplingWeight.adjustedCountDecimal("ot=th:c")).isEqualByComparingTo("4");
+    assertThat(SamplingWeight.adjustedCountDecimal("ot=p:3")).isEqualByComparingTo("8");
+    assertThat(SamplingWeight.adjustedCountDecimal(null)).isEqualByComparingTo("1");
+    // 10%: 2^56 / (2^56 - 0xe6666666666666) = 72057594037927936 / 7205759403792794, to 34 digits
+    assertThat(SamplingWeight.adjustedCountDecimal("ot=th:e6666666666666").toPlainString())
+        .isEqualTo(new java.math.BigDecimal(72057594037927936L)
+            .divide(new java.math.BigDecimal(7205759403792794L), java.math.MathContext.DECIMAL128)
+            .stripTrailingZeros().toPlainString())
+        .startsWith("9.99999999999999");
+  }
+
+  @Test
   void shouldComputeAdjustedCountFromLegacyPValues() {
     assertThat(SamplingWeight.adjustedCount("ot=p:3")).isEqualTo(8.0);
     assertThat(SamplingWeight.adjustedCount("ot=p:0")).isEqualTo(1.0);

@@ -176,7 +176,7 @@ class CostRulesTest {
         null, null, null);
     io.tokenmeter.genai.LlmCall call = new io.tokenmeter.genai.LlmCall("s", "p", "m", null, "chat",
         12_345, 678, 1_000, 2_000, 0, true, false, java.util.List.of(), io.tokenmeter.genai.LlmCall.Outcome.OK,
-        null, null, 1.0, "test");
+        null, null, java.math.BigDecimal.ONE, null, "test");
 
     Cost cost = CostCalculator.cost(card, call);
 

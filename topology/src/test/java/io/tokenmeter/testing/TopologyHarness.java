@@ -43,7 +43,9 @@ public final class TopologyHarness implements AutoCloseable {
   public final TokenmeterConfig config;
   public final Topics topics;
   public final PriceBook priceBook = new PriceBook();
-  public final HealthMetrics health = HealthMetrics.inMemory();
+  public final io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
+      new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+  public final HealthMetrics health = new HealthMetrics(registry);
   public final Topology topology;
   public final TopologyTestDriver driver;
   public final TestInputTopic<String, byte[]> otlp;
@@ -51,6 +53,7 @@ public final class TopologyHarness implements AutoCloseable {
   public final TestOutputTopic<String, TracesData> enriched;
   public final TestOutputTopic<byte[], byte[]> deadLetters;
   public final TestOutputTopic<String, UnpricedModel> unpriced;
+  public final TestOutputTopic<String, byte[]> metrics;
   private final Path stateDir;
 
   public TopologyHarness() {
@@ -69,7 +72,7 @@ public final class TopologyHarness implements AutoCloseable {
     s.putAll(settings);
     config = TokenmeterConfig.load(Map.of(), Map.of(), s);
     topics = Topics.from(config);
-    topology = new TopologyFactory(config, topics, priceBook, health).build();
+    topology = new TopologyFactory(config, topics, priceBook, health, new io.tokenmeter.metrics.LlmMetrics(registry)).build();
     Properties props = config.streamsProperties();
     props.put(DeadLetterHandlers.METRICS_CONFIG, health);
     driver = new TopologyTestDriver(topology, props, Instant.parse("2025-09-15T00:00:00Z"));
@@ -78,6 +81,7 @@ public final class TopologyHarness implements AutoCloseable {
     enriched = driver.createOutputTopic(topics.enriched().name(), new StringDeserializer(),
         topics.enriched().valueSerde().deserializer());
     deadLetters = driver.createOutputTopic(topics.deadLetters().name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    metrics = driver.createOutputTopic(topics.metrics().name(), new StringDeserializer(), new ByteArrayDeserializer());
     unpriced = driver.createOutputTopic(topics.unpriced().name(), new StringDeserializer(),
         new JsonSerde<>(UnpricedModel.class).deserializer());
   }
