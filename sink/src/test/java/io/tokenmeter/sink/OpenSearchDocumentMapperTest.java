@@ -10,13 +10,10 @@ import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.common.v1.KeyValueList;
 import io.opentelemetry.proto.resource.v1.Resource;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -241,18 +238,5 @@ class OpenSearchDocumentMapperTest {
 
     static AnyValue str(String value) {
         return AnyValue.newBuilder().setStringValue(value).build();
-    }
-
-    /** All spans of a batch with their resource and scope, in order. */
-    static List<Object[]> flatten(TracesData batch) {
-        List<Object[]> out = new ArrayList<>();
-        for (ResourceSpans rs : batch.getResourceSpansList()) {
-            for (ScopeSpans ss : rs.getScopeSpansList()) {
-                for (io.opentelemetry.proto.trace.v1.Span s : ss.getSpansList()) {
-                    out.add(new Object[] {rs.getResource(), ss.getScope(), s});
-                }
-            }
-        }
-        return out;
     }
 }
