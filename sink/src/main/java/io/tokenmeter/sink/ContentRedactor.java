@@ -55,6 +55,9 @@ public final class ContentRedactor {
     private final Pattern contentAttributes = globs(CONTENT_ATTRIBUTES);
     private final Pattern contentEvents = globs(CONTENT_EVENTS);
     private final Pattern allowed;
+    private static final int MAX_CACHED_DECISIONS = 10_000;
+    private final java.util.concurrent.ConcurrentHashMap<String, Boolean> decisions =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private ContentRedactor(List<String> allowList) {
         this.allowed = allowList.isEmpty() ? null : globs(allowList);
@@ -72,7 +75,15 @@ public final class ContentRedactor {
 
     /** True when an attribute with this key is content that this redactor drops. */
     public boolean dropsAttribute(String key) {
-        return contentAttributes.matcher(key).matches() && !isAllowed(key);
+        // Attribute keys repeat across spans: decide each key once (bounded, for hostile input).
+        Boolean cached = decisions.get(key);
+        if (cached == null) {
+            cached = contentAttributes.matcher(key).matches() && !isAllowed(key);
+            if (decisions.size() < MAX_CACHED_DECISIONS) {
+                decisions.put(key, cached);
+            }
+        }
+        return cached;
     }
 
     /** True when an event of this name is a content event whose attributes this redactor drops. */
@@ -85,6 +96,9 @@ public final class ContentRedactor {
 
     /** The span without its content attributes (span and event level); the same instance when nothing is dropped. */
     public Span redact(Span span) {
+        if (!needsRedaction(span)) {
+            return span; // the common case: no allocation
+        }
         boolean changed = false;
         List<KeyValue> attributes = span.getAttributesList();
         List<KeyValue> keptAttributes = new ArrayList<>(attributes.size());
@@ -119,6 +133,22 @@ public final class ContentRedactor {
                 .clearAttributes().addAllAttributes(keptAttributes)
                 .clearEvents().addAllEvents(keptEvents)
                 .build();
+    }
+
+    private boolean needsRedaction(Span span) {
+        for (KeyValue kv : span.getAttributesList()) {
+            if (dropsAttribute(kv.getKey())) {
+                return true;
+            }
+        }
+        for (Span.Event event : span.getEventsList()) {
+            for (KeyValue kv : event.getAttributesList()) {
+                if (dropsEventAttributes(event.getName(), kv.getKey())) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private boolean isAllowed(String name) {

@@ -15,6 +15,7 @@ import io.tokenmeter.pricing.CostAttributes;
 import io.tokenmeter.pricing.PricedCall;
 import io.tokenmeter.pricing.SpanPricer;
 import io.tokenmeter.pricing.UnpricedModel;
+import io.tokenmeter.sink.ContentRedactor;
 import java.time.Instant;
 import io.tokenmeter.metrics.LabelLimiter;
 import io.tokenmeter.metrics.LlmMetrics;
@@ -40,10 +41,12 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
 /**
  * The hot path: one input batch in, one enriched batch out. For each span: drop it if its
  * (trace id, span id) was seen within the dedup window; recognise an LLM call; price it with the
- * card in effect at its end time; write the cost attributes. Non-LLM spans pass through unchanged.
+ * card in effect at its end time; write the cost attributes; drop prompt and completion content
+ * (unless allow-listed). Other spans pass through unchanged but for that content.
  */
 public final class PriceSpansProcessor implements Processor<String, TracesData, String, PipelineOutput> {
   private final SpanPricer pricer;
+  private final ContentRedactor redactor;
   private final HealthMetrics health;
   private final LlmMetrics llmMetrics;
   private final LabelLimiter limiter;
@@ -56,9 +59,10 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
   private WindowStore<Bytes, Long> seen;
   private KeyValueStore<String, MetricAggregate> partials;
 
-  public PriceSpansProcessor(SpanPricer pricer, HealthMetrics health, LlmMetrics llmMetrics, LabelLimiter limiter,
-      MetricsSettings metrics, String dedupStoreName, long dedupWindowMs, String partialsStoreName) {
+  public PriceSpansProcessor(SpanPricer pricer, ContentRedactor redactor, HealthMetrics health, LlmMetrics llmMetrics,
+      LabelLimiter limiter, MetricsSettings metrics, String dedupStoreName, long dedupWindowMs, String partialsStoreName) {
     this.pricer = pricer;
+    this.redactor = redactor;
     this.health = health;
     this.llmMetrics = llmMetrics;
     this.limiter = limiter;
@@ -153,7 +157,8 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
           if (ssb == null) {
             ssb = ss.toBuilder().clearSpans();
           }
-          ssb.addSpans(emitted);
+          // Prompt and completion content never leaves tokenmeter unless allow-listed.
+          ssb.addSpans(redactor.redact(emitted));
         }
         if (ssb != null) {
           if (rsb == null) {

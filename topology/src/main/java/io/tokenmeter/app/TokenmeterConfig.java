@@ -44,6 +44,14 @@ public final class TokenmeterConfig extends AbstractConfig {
   public static final String METRICS_LABELS = "metrics.labels";
   public static final String METRICS_LABEL_MAX_VALUES = "metrics.label.max.values";
   public static final String METRICS_FEATURE_ATTRIBUTES = "metrics.feature.attributes";
+  public static final String SINK_DOCS_ENABLED = "sink.docs.enabled";
+  public static final String SINK_FORMAT = "sink.format";
+  public static final String SINK_CONTENT_ALLOW = "sink.content.allow";
+  public static final String SINK_SAMPLE_FRACTION = "sink.sample.fraction";
+  public static final String SINK_KEEP_COST_USD = "sink.keep.cost.usd";
+  public static final String SINK_KEEP_DURATION = "sink.keep.duration";
+  public static final String SINK_ELASTIC_DATASET = "sink.elastic.dataset";
+  public static final String SINK_ELASTIC_NAMESPACE = "sink.elastic.namespace";
   public static final String HTTP_HOST = "http.host";
   public static final String HTTP_PORT = "http.port";
 
@@ -94,6 +102,22 @@ public final class TokenmeterConfig extends AbstractConfig {
           "Distinct values a label may take per instance; further values become _other and count in tokenmeter_series_overflow_total.")
       .define(METRICS_FEATURE_ATTRIBUTES, Type.LIST, "llm.feature,traceloop.workflow.name,gen_ai.agent.name", Importance.MEDIUM,
           "Span attributes whose first present value becomes the feature label. Empty: no feature label.")
+      .define(SINK_DOCS_ENABLED, Type.BOOLEAN, false, Importance.MEDIUM,
+          "Write one JSON document per span to topic.docs (for Kafka Connect into Elasticsearch / OpenSearch). Off by default: it multiplies the records written per input record.")
+      .define(SINK_FORMAT, Type.STRING, "opensearch", ValidString.in("opensearch", "elastic"), Importance.MEDIUM,
+          "Document layout: opensearch (Data Prepper trace-analytics-raw, for Trace Analytics) or elastic (traces-*.otel-* data streams).")
+      .define(SINK_CONTENT_ALLOW, Type.LIST, "", Importance.MEDIUM,
+          "Prompt/completion attributes (globs, e.g. gen_ai.input.messages) kept in sink output; by default all content is dropped from llm-spans-enriched and the documents.")
+      .define(SINK_SAMPLE_FRACTION, Type.DOUBLE, 1.0, Range.between(0.0, 1.0), Importance.MEDIUM,
+          "Fraction of traces whose documents are written (trace-consistent). Errors, unpriced calls and the thresholds below are always kept. Metrics never see this sampling.")
+      .define(SINK_KEEP_COST_USD, Type.STRING, "", Importance.LOW,
+          "Always write documents of calls costing at least this many USD (empty: off).")
+      .define(SINK_KEEP_DURATION, Type.STRING, "", Importance.LOW,
+          "Always write documents of spans lasting at least this long, e.g. 5s or PT5S (empty: off).")
+      .define(SINK_ELASTIC_DATASET, Type.STRING, "tokenmeter", Importance.LOW,
+          "Elastic layout: data_stream.dataset (documents go to traces-<dataset>.otel-<namespace>).")
+      .define(SINK_ELASTIC_NAMESPACE, Type.STRING, "default", Importance.LOW,
+          "Elastic layout: data_stream.namespace.")
       .define(HTTP_HOST, Type.STRING, "0.0.0.0", Importance.LOW,
           "Address the HTTP endpoints (/metrics, /health/live, /health/ready) bind to.")
       .define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65535), Importance.MEDIUM,
@@ -137,6 +161,28 @@ public final class TokenmeterConfig extends AbstractConfig {
         java.time.Duration.ofMillis(getLong(METRICS_WINDOW_MS)), java.time.Duration.ofMillis(getLong(METRICS_GRACE_MS)),
         java.time.Duration.ofMillis(getLong(METRICS_FLUSH_INTERVAL_MS)), java.util.Set.copyOf(getList(METRICS_LABELS)),
         getInt(METRICS_LABEL_MAX_VALUES), getList(METRICS_FEATURE_ATTRIBUTES));
+  }
+
+  /** The sink settings, validated by the sink module's own parser (its TOKENMETER_SINK_* names are ours). */
+  public io.tokenmeter.sink.SinkSettings sinkSettings() {
+    Map<String, String> env = new HashMap<>();
+    env.put(envVar(SINK_FORMAT), getString(SINK_FORMAT));
+    if (!getList(SINK_CONTENT_ALLOW).isEmpty()) {
+      env.put(envVar(SINK_CONTENT_ALLOW), String.join(",", getList(SINK_CONTENT_ALLOW)));
+    }
+    env.put(envVar(SINK_SAMPLE_FRACTION), String.valueOf(getDouble(SINK_SAMPLE_FRACTION)));
+    for (String optional : java.util.List.of(SINK_KEEP_COST_USD, SINK_KEEP_DURATION)) {
+      if (!getString(optional).isBlank()) {
+        env.put(envVar(optional), getString(optional));
+      }
+    }
+    env.put(envVar(SINK_ELASTIC_DATASET), getString(SINK_ELASTIC_DATASET));
+    env.put(envVar(SINK_ELASTIC_NAMESPACE), getString(SINK_ELASTIC_NAMESPACE));
+    try {
+      return io.tokenmeter.sink.SinkSettings.fromEnvironment(env);
+    } catch (IllegalArgumentException e) {
+      throw new org.apache.kafka.common.config.ConfigException(e.getMessage());
+    }
   }
 
   public String bootstrapServers() {

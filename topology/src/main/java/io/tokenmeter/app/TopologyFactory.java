@@ -12,6 +12,9 @@ import io.tokenmeter.pricing.PriceBook;
 import io.tokenmeter.pricing.PricingStoreUpdater;
 import io.tokenmeter.pricing.SpanPricer;
 import io.tokenmeter.pricing.UnpricedModel;
+import io.tokenmeter.sink.ContentRedactor;
+import io.tokenmeter.sink.SinkSettings;
+import io.tokenmeter.sink.SpanDocuments;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
@@ -80,8 +83,10 @@ public final class TopologyFactory {
     LabelLimiter limiter = new LabelLimiter(metrics.maxValuesPerLabel(), health);
     KStream<String, TracesData> spans = builder.stream(topics.input().name(),
         Consumed.with(topics.input().keySerde(), topics.input().valueSerde()).withName("otlp-spans-source"));
+    SinkSettings sink = config.sinkSettings();
+    ContentRedactor redactor = ContentRedactor.allowing(sink.contentAllowList());
     KStream<String, PipelineOutput> priced = spans.process(
-        () -> new PriceSpansProcessor(pricer, health, llmMetrics, limiter, metrics, DEDUP_STORE, dedupWindowMs,
+        () -> new PriceSpansProcessor(pricer, redactor, health, llmMetrics, limiter, metrics, DEDUP_STORE, dedupWindowMs,
             PARTIALS_STORE),
         Named.as("price-spans"), stores);
 
@@ -91,10 +96,19 @@ public final class TopologyFactory {
         .branch((k, v) -> v instanceof PipelineOutput.MetricPartial, Branched.as("metrics"))
         .noDefaultBranch();
 
-    routes.get("route-enriched")
-        .mapValues(v -> ((PipelineOutput.EnrichedBatch) v).data(), Named.as("enriched-batch"))
-        .to(topics.enriched().name(), Produced.with(topics.enriched().keySerde(), topics.enriched().valueSerde())
-            .withName("enriched-spans-sink"));
+    KStream<String, TracesData> enriched = routes.get("route-enriched")
+        .mapValues(v -> ((PipelineOutput.EnrichedBatch) v).data(), Named.as("enriched-batch"));
+    enriched.to(topics.enriched().name(), Produced.with(topics.enriched().keySerde(), topics.enriched().valueSerde())
+        .withName("enriched-spans-sink"));
+    if (config.getBoolean(TokenmeterConfig.SINK_DOCS_ENABLED)) {
+      // Optional, and after pricing and metrics: sink sampling never touches what is counted.
+      SpanDocuments documents = new SpanDocuments(sink);
+      enriched
+          .flatMap((k, batch) -> documents.fromBatch(batch).stream()
+              .map(d -> KeyValue.pair(d.id(), d.json())).toList(), Named.as("span-documents"))
+          .to(topics.docs().name(), Produced.with(topics.docs().keySerde(), topics.docs().valueSerde())
+              .withName("span-docs-sink"));
+    }
 
     addUnpricedModels(routes.get("route-unpriced"));
     addMetricWindows(routes.get("route-metrics"), metrics);

@@ -54,6 +54,7 @@ public final class TopologyHarness implements AutoCloseable {
   public final TestOutputTopic<byte[], byte[]> deadLetters;
   public final TestOutputTopic<String, UnpricedModel> unpriced;
   public final TestOutputTopic<String, byte[]> metrics;
+  public final TestOutputTopic<String, byte[]> docs;
   private final Path stateDir;
 
   public TopologyHarness() {
@@ -81,6 +82,7 @@ public final class TopologyHarness implements AutoCloseable {
     enriched = driver.createOutputTopic(topics.enriched().name(), new StringDeserializer(),
         topics.enriched().valueSerde().deserializer());
     deadLetters = driver.createOutputTopic(topics.deadLetters().name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    docs = driver.createOutputTopic(topics.docs().name(), new StringDeserializer(), new ByteArrayDeserializer());
     metrics = driver.createOutputTopic(topics.metrics().name(), new StringDeserializer(), new ByteArrayDeserializer());
     unpriced = driver.createOutputTopic(topics.unpriced().name(), new StringDeserializer(),
         new JsonSerde<>(UnpricedModel.class).deserializer());
