@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 /** The thin main: parses the command line and hands over to {@link StreamsApp} or the demo. */
 @Command(name = "tokenmeter", mixinStandardHelpOptions = true, version = "tokenmeter 0.1.0",
     description = "Prices LLM spans from OpenTelemetry traces in Kafka.",
-    subcommands = {TokenmeterMain.Run.class, DemoCommand.class, TokenmeterMain.Config.class})
+    subcommands = {TokenmeterMain.Run.class, DemoCommand.class, io.tokenmeter.demo.TrafficCommand.class,
+        TokenmeterMain.Config.class})
 public final class TokenmeterMain implements Runnable {
   /** Exit code for bad configuration, as picocli uses for bad usage. */
   public static final int EXIT_CONFIG = 2;
