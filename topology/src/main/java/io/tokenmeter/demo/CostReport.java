@@ -24,7 +24,8 @@ public final class CostReport {
     long inputTokens;
     long outputTokens;
     BigDecimal costUsd = BigDecimal.ZERO;
-    String status;
+    long unpriced;
+    long noUsage;
 
     public long calls() {
       return calls;
@@ -56,8 +57,8 @@ public final class CostReport {
               case CostAttributes.MODEL_RESOLVED -> model = v.getStringValue();
               case CostAttributes.PROVIDER -> provider = v.getStringValue();
               case CostAttributes.TOTAL_USD -> cost = v.getDoubleValue();
-              case CostAttributes.USAGE_INPUT -> in = v.hasIntValue() ? v.getIntValue() : in;
-              case CostAttributes.USAGE_OUTPUT -> out = v.hasIntValue() ? v.getIntValue() : out;
+              case CostAttributes.USAGE_INPUT -> in = count(v);
+              case CostAttributes.USAGE_OUTPUT -> out = count(v);
               case "gen_ai.request.model" -> model = model == null ? v.getStringValue() : model;
               default -> { }
             }
@@ -71,7 +72,11 @@ public final class CostReport {
           r.inputTokens += in;
           r.outputTokens += out;
           r.costUsd = r.costUsd.add(BigDecimal.valueOf(cost));
-          r.status = status;
+          if (status.equals("unpriced")) {
+            r.unpriced++;
+          } else if (status.equals("no_usage")) {
+            r.noUsage++;
+          }
         }
       }
     }
@@ -82,18 +87,31 @@ public final class CostReport {
   }
 
   public synchronized void print(PrintStream out) {
-    out.printf(Locale.ROOT, "%n%-58s %8s %12s %12s %12s  %s%n", "provider / model", "calls", "input tok", "output tok",
-        "cost USD", "status");
+    out.printf(Locale.ROOT, "%n%-58s %7s %9s %8s %12s %12s %12s%n", "provider / model (resolved)", "calls", "unpriced",
+        "no usage", "input tok", "output tok", "cost USD");
     BigDecimal total = BigDecimal.ZERO;
     long calls = 0;
     for (Map.Entry<String, Row> e : rows.entrySet()) {
       Row r = e.getValue();
-      out.printf(Locale.ROOT, "%-58s %8d %12d %12d %12.6f  %s%n", truncate(e.getKey()), r.calls, r.inputTokens,
-          r.outputTokens, r.costUsd, r.status);
+      out.printf(Locale.ROOT, "%-58s %7d %9d %8d %12d %12d %12.6f%n", truncate(e.getKey()), r.calls, r.unpriced,
+          r.noUsage, r.inputTokens, r.outputTokens, r.costUsd);
       total = total.add(r.costUsd);
       calls += r.calls;
     }
-    out.printf(Locale.ROOT, "%-58s %8d %12s %12s %12.6f%n", "TOTAL (" + spans + " spans enriched)", calls, "", "", total);
+    out.printf(Locale.ROOT, "%-58s %7d %9s %8s %12s %12s %12.6f%n", "TOTAL (" + spans + " spans enriched)", calls, "", "",
+        "", "", total);
+  }
+
+  /** Tokens as int, or as the string some instrumentations (Spring AI) write. */
+  private static long count(AnyValue v) {
+    if (v.hasIntValue()) {
+      return v.getIntValue();
+    }
+    try {
+      return v.hasStringValue() ? Long.parseLong(v.getStringValue().trim()) : 0;
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   private static String truncate(String s) {

@@ -68,7 +68,7 @@ public final class DemoCommand implements Callable<Integer> {
     EmbeddedKafka embedded = null;
     if (bootstrap == null || bootstrap.isBlank()) {
       System.out.println("Starting an embedded single-node KRaft Kafka broker ...");
-      embedded = EmbeddedKafka.start();
+      embedded = startQuietly();
       bootstrap = embedded.bootstrapServers();
       System.out.println("Embedded Kafka is up at " + bootstrap);
     }
@@ -139,6 +139,17 @@ public final class DemoCommand implements Callable<Integer> {
       if (embedded != null) {
         embedded.close();
       }
+    }
+  }
+
+  /** The test kit prints its storage formatting to stdout; the demo's stdout is the report. */
+  private static EmbeddedKafka startQuietly() throws Exception {
+    java.io.PrintStream stdout = System.out;
+    System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+    try {
+      return EmbeddedKafka.start();
+    } finally {
+      System.setOut(stdout);
     }
   }
 
