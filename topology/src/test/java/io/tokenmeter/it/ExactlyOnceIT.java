@@ -181,6 +181,59 @@ class ExactlyOnceIT {
       }
       double total = priced.stream().mapToDouble(sp -> dbl(sp, "gen_ai.cost.total_usd")).sum();
       assertThat(total).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-9));
+
+      // and llm-metrics, read_committed, equals the ground truth exactly. Close every window: a
+      // span far in the future per series, so that every partition's stream time moves on.
+      List<ProducerRecord<String, byte[]>> ticks = new ArrayList<>();
+      try (SdkSpans sdk = new SdkSpans("eos-it")) {
+        for (int t = 0; t < 16; t++) {
+          SpanData tick = sdk.span("tick", Attributes.builder().put("gen_ai.provider.name", "acme")
+              .put("gen_ai.request.model", "tick-" + t).build(), Instant.parse("2025-09-11T00:00:00Z"));
+          ticks.add(new ProducerRecord<>(topics.input().name(), tick.getTraceId(), SdkSpans.otlp(tick)));
+        }
+      }
+      KafkaIo.send(bootstrap, topics.input().name(), ticks);
+      Map<String, BigDecimal[]> expectedByModel = new HashMap<>();
+      for (int i = 0; i < 600; i++) {
+        boolean a = i % 2 == 0;
+        BigDecimal in = BigDecimal.valueOf(100 + i);
+        BigDecimal cost = a ? in.multiply(new BigDecimal("0.000001")).add(new BigDecimal("0.00002"))
+            : in.multiply(new BigDecimal("0.000003")).add(new BigDecimal("0.00004"));
+        expectedByModel.merge(a ? "it-model-a" : "it-model-b", new BigDecimal[] {BigDecimal.ONE, in, cost},
+            (x, y) -> new BigDecimal[] {x[0].add(y[0]), x[1].add(y[1]), x[2].add(y[2])});
+      }
+      Map<String, BigDecimal[]> actualByModel = new HashMap<>();
+      KafkaIo.readCommitted(bootstrap, topics.metrics().name(), records -> {
+        actualByModel.clear();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+          try {
+            com.fasterxml.jackson.databind.JsonNode n = io.tokenmeter.metrics.MetricsJson.MAPPER.readTree(r.value());
+            String model = n.path("labels").path("model").asText();
+            BigDecimal cost = BigDecimal.ZERO;
+            for (String t : List.of("input", "output", "cache_read", "cache_write")) {
+              cost = cost.add(new BigDecimal(n.path("cost_usd").path(t).asText("0")));
+            }
+            actualByModel.merge(model, new BigDecimal[] {new BigDecimal(n.path("requests").path("ok").asText("0")),
+                new BigDecimal(n.path("tokens").path("input").asText("0")), cost},
+                (x, y) -> new BigDecimal[] {x[0].add(y[0]), x[1].add(y[1]), x[2].add(y[2])});
+          } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+          }
+        }
+        BigDecimal[] b = actualByModel.get("it-model-b");
+        BigDecimal[] a = actualByModel.get("it-model-a");
+        return a != null && b != null && a[0].intValue() >= 300 && b[0].intValue() >= 300;
+      }, Duration.ofSeconds(90));
+      for (String model : List.of("it-model-a", "it-model-b")) {
+        BigDecimal[] e = expectedByModel.get(model);
+        BigDecimal[] got = actualByModel.get(model);
+        assertThat(got).as("llm-metrics for %s; app log %s", model, log).isNotNull();
+        System.out.printf("llm-metrics %s: requests %s (expected %s), input tokens %s (%s), cost %s (%s)%n",
+            model, got[0], e[0], got[1], e[1], got[2].toPlainString(), e[2].toPlainString());
+        assertThat(got[0]).as(model + " requests").isEqualByComparingTo(e[0]);
+        assertThat(got[1]).as(model + " input tokens").isEqualByComparingTo(e[1]);
+        assertThat(got[2]).as(model + " cost").isEqualByComparingTo(e[2]);
+      }
     } finally {
       app.destroy();
       app.waitFor();
