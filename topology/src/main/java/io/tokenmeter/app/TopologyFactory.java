@@ -5,7 +5,7 @@ import io.tokenmeter.metrics.HealthMetrics;
 import io.tokenmeter.metrics.LabelLimiter;
 import io.tokenmeter.metrics.LlmMetrics;
 import io.tokenmeter.metrics.MetricAggregate;
-import io.tokenmeter.metrics.MetricWindow;
+import io.tokenmeter.metrics.MetricWindowsProcessor;
 import io.tokenmeter.metrics.MetricsJson;
 import io.tokenmeter.metrics.MetricsSettings;
 import io.tokenmeter.pricing.PriceBook;
@@ -24,8 +24,7 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.EmitStrategy;
-import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
@@ -73,6 +72,8 @@ public final class TopologyFactory {
     MetricsSettings metrics = config.metricsSettings();
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PARTIALS_STORE), Serdes.String(),
         MetricsJson.aggregateSerde()).withCachingEnabled());
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WINDOWS_STORE), Serdes.String(),
+        MetricsJson.aggregateSerde()).withCachingEnabled());
     String[] stores = {PARTIALS_STORE};
     if (dedupWindowMs > 0) {
       builder.addStateStore(dedupStore(dedupWindowMs));
@@ -117,22 +118,15 @@ public final class TopologyFactory {
 
   /**
    * Partial aggregates (one per task, series and window per flush: not one per span) are re-keyed
-   * by series, summed per tumbling window, and written once when the window closes (grace
-   * included), so each (window, series) appears once in llm-metrics.
+   * by series and summed per tumbling window; each window is written when it closes, later
+   * contributions as late records (see {@link MetricWindowsProcessor} for why not the DSL windows).
    */
   private void addMetricWindows(KStream<String, PipelineOutput> partials, MetricsSettings metrics) {
     partials
         .mapValues(v -> ((PipelineOutput.MetricPartial) v).aggregate(), Named.as("metric-partial"))
-        .groupByKey(Grouped.with("metric-partials", Serdes.String(), MetricsJson.aggregateSerde()))
-        .windowedBy(TimeWindows.ofSizeAndGrace(metrics.window(), metrics.grace()))
-        .emitStrategy(EmitStrategy.onWindowClose())
-        .aggregate(MetricAggregate::new, (k, partial, agg) -> agg.merge(partial), Named.as("metric-windows"),
-            Materialized.<String, MetricAggregate, WindowStore<Bytes, byte[]>>as(WINDOWS_STORE)
-                .withKeySerde(Serdes.String()).withValueSerde(MetricsJson.aggregateSerde()))
-        .toStream(Named.as("metric-window-results"))
-        .map((window, agg) -> KeyValue.pair(window.key(), MetricsJson.write(new MetricWindow(
-            window.window().startTime().toString(), window.window().endTime().toString(), agg))),
-            Named.as("metric-window-record"))
+        .repartition(Repartitioned.<String, MetricAggregate>as("metric-partials")
+            .withKeySerde(Serdes.String()).withValueSerde(MetricsJson.aggregateSerde()))
+        .process(() -> new MetricWindowsProcessor(WINDOWS_STORE, metrics), Named.as("metric-windows"), WINDOWS_STORE)
         .to(topics.metrics().name(), Produced.with(topics.metrics().keySerde(), topics.metrics().valueSerde())
             .withName("metrics-sink"));
   }

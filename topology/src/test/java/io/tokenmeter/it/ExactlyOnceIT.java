@@ -203,9 +203,9 @@ class ExactlyOnceIT {
             (x, y) -> new BigDecimal[] {x[0].add(y[0]), x[1].add(y[1]), x[2].add(y[2])});
       }
       Map<String, BigDecimal[]> actualByModel = new HashMap<>();
-      KafkaIo.readCommitted(bootstrap, topics.metrics().name(), records -> {
+      KafkaIo.readCommitted(bootstrap, topics.metrics().name(), read -> {
         actualByModel.clear();
-        for (ConsumerRecord<byte[], byte[]> r : records) {
+        for (ConsumerRecord<byte[], byte[]> r : read) {
           try {
             com.fasterxml.jackson.databind.JsonNode n = io.tokenmeter.metrics.MetricsJson.MAPPER.readTree(r.value());
             String model = n.path("labels").path("model").asText();

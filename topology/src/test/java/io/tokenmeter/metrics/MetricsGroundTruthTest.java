@@ -131,12 +131,39 @@ class MetricsGroundTruthTest {
     harness.otlp.pipeInput(null, SdkSpans.otlp(sdk.span("GET /", Attributes.empty(), tickAt)), tickAt);
     harness.driver.advanceWallClockTime(Duration.ofSeconds(2));
 
+    lastRecords = new ArrayList<>();
     Map<String, JsonNode> out = new HashMap<>();
     for (KeyValue<String, byte[]> kv : harness.metrics.readKeyValuesToList()) {
       JsonNode n = MetricsJson.MAPPER.readTree(kv.value);
       String key = n.get("window_start").asText() + " " + kv.key;
-      assertThat(out.put(key, n)).as("each (window, series) is written once: %s", key).isNull();
+      lastRecords.add(KeyValue.pair(key, n));
+      if (n.get("kind").asText().equals("final")) {
+        assertThat(out.put(key, n)).as("each (window, series) has one final record: %s", key).isNull();
+      }
     }
+    // late records add to the window's final record: the sum of all records is the total
+    for (KeyValue<String, JsonNode> kv : lastRecords) {
+      if (kv.value.get("kind").asText().equals("late")) {
+        out.merge(kv.key, kv.value, MetricsGroundTruthTest::sum);
+      }
+    }
+    return out;
+  }
+
+  private List<KeyValue<String, JsonNode>> lastRecords;
+
+  /** Two metric records of one (window, series) added up, field by field (for the fields the test reads). */
+  private static JsonNode sum(JsonNode a, JsonNode b) {
+    com.fasterxml.jackson.databind.node.ObjectNode out = a.deepCopy();
+    for (String group : List.of("requests", "tokens", "cost_usd")) {
+      com.fasterxml.jackson.databind.node.ObjectNode g = out.with(group);
+      b.path(group).fields().forEachRemaining(e -> g.put(e.getKey(),
+          dec(a, group, e.getKey()).add(new BigDecimal(e.getValue().asText())).toPlainString()));
+    }
+    for (String field : List.of("unpriced_requests", "duration_count")) {
+      out.put(field, dec(a, field, null).add(dec(b, field, null)).toPlainString());
+    }
+    out.put("kind", "final+late");
     return out;
   }
 
@@ -228,7 +255,7 @@ class MetricsGroundTruthTest {
   }
 
   @Test
-  void shouldCountLateSpansInsideTheGraceAndDropThoseAfterIt() throws Exception {
+  void shouldCountLateSpansInsideTheGraceInTheWindowAndThoseAfterItInALateRecord() throws Exception {
     // Given 60 s windows with 30 s grace; window W0 = [10:00:00, 10:01:00)
     Random r = new Random(3);
     Call a = generate(r, T0.plusSeconds(10), null);
@@ -246,7 +273,16 @@ class MetricsGroundTruthTest {
     // past W0's end + grace, before tooLate arrives)
     Map<String, JsonNode> actual = runAndCollect(records, T0.plus(Duration.ofHours(2)), Duration.ofSeconds(2));
 
-    // Then W0 holds a and the late-but-in-grace span, not the one after the grace
-    assertMatches(actual, expected(List.of(a, b, lateInGrace, c)));
+    // Then W0's final record holds a and the late-but-in-grace span, a late record holds the span
+    // after the grace, and together they are exact: nothing is dropped
+    assertMatches(actual, expected(List.of(a, b, lateInGrace, c, tooLate)));
+    String w0 = "2025-09-15T10:00:00Z ";
+    List<JsonNode> w0Records = lastRecords.stream().filter(kv -> kv.key.startsWith(w0)).map(kv -> kv.value).toList();
+    BigDecimal finalRequests = w0Records.stream().filter(n -> n.get("kind").asText().equals("final"))
+        .map(n -> dec(n, "duration_count", null)).reduce(BigDecimal.ZERO, BigDecimal::add);
+    BigDecimal lateRequests = w0Records.stream().filter(n -> n.get("kind").asText().equals("late"))
+        .map(n -> dec(n, "duration_count", null)).reduce(BigDecimal.ZERO, BigDecimal::add);
+    assertThat(finalRequests).isEqualByComparingTo("2");
+    assertThat(lateRequests).isEqualByComparingTo("1");
   }
 }
