@@ -87,8 +87,7 @@ final class PricingTopic implements AutoCloseable {
       }
     }
     ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-    Config config = await("reading the configuration of topic " + topic,
-        admin().describeConfigs(List.of(resource)).all()).get(resource);
+    Config config = describeConfig(resource);
     ConfigEntry policy = config == null ? null : config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
     Set<String> policies = policy == null || policy.value() == null ? Set.of()
         : Arrays.stream(policy.value().split(",")).map(String::trim).collect(Collectors.toCollection(TreeSet::new));
@@ -99,6 +98,30 @@ final class PricingTopic implements AutoCloseable {
           + "; refusing to write", null);
     }
     return true;
+  }
+
+  /**
+   * The topic's configuration. A topic created a moment ago may not have reached the broker's
+   * metadata yet (UNKNOWN_TOPIC_OR_PARTITION): retry that, within the timeout, instead of failing.
+   */
+  private Config describeConfig(ConfigResource resource) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        return await("reading the configuration of topic " + topic,
+            admin().describeConfigs(List.of(resource)).all()).get(resource);
+      } catch (LoaderException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        throw LoaderException.kafka("interrupted while waiting for topic " + topic, ie);
+      }
+    }
   }
 
   private boolean exists() {

@@ -211,7 +211,8 @@ class PricingLoaderIT {
   void shouldPrintTheDiffAndWriteNothingOnADryRun() throws Exception {
     // Given August on the topic
     String topic = "pricing-dry-run";
-    assertThat(load(AUG_RUN, topic, "--source", AUGUST).exitCode()).isZero();
+    Run aug = load(AUG_RUN, topic, "--source", AUGUST);
+    assertThat(aug.exitCode()).as(aug.err()).isZero();
     long before = endOffset(topic);
 
     // When September is loaded with --dry-run
