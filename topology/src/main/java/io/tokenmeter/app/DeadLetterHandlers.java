@@ -23,6 +23,8 @@ import org.apache.kafka.streams.processor.api.Record;
  */
 public final class DeadLetterHandlers {
   public static final String REASON_HEADER = "tokenmeter.reason";
+  /** Config key of the payload policy: {@code full} or {@code metadata} (value dropped). */
+  public static final String PAYLOAD_CONFIG = "tokenmeter.dead.letters.payload";
   /** Config key under which the {@link HealthMetrics} instance reaches the handlers. */
   public static final String METRICS_CONFIG = "tokenmeter.health.metrics";
 
@@ -39,11 +41,19 @@ public final class DeadLetterHandlers {
     return "processing_error";
   }
 
-  private static List<ProducerRecord<byte[], byte[]>> tag(List<ProducerRecord<byte[], byte[]>> records, String reason) {
+  /** Adds the reason header; in metadata mode, drops the value (the payload may hold prompts). */
+  private static List<ProducerRecord<byte[], byte[]>> tag(List<ProducerRecord<byte[], byte[]>> records, String reason,
+      boolean metadataOnly) {
+    List<ProducerRecord<byte[], byte[]>> out = new java.util.ArrayList<>(records.size());
     for (ProducerRecord<byte[], byte[]> r : records) {
       r.headers().add(REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
+      out.add(metadataOnly ? new ProducerRecord<>(r.topic(), r.partition(), r.timestamp(), r.key(), null, r.headers()) : r);
     }
-    return records;
+    return out;
+  }
+
+  private static boolean metadataOnly(Map<String, ?> configs) {
+    return "metadata".equals(String.valueOf(configs.get(PAYLOAD_CONFIG)));
   }
 
   private static HealthMetrics metrics(Map<String, ?> configs) {
@@ -54,11 +64,13 @@ public final class DeadLetterHandlers {
   /** Records that do not decode as OTLP. */
   public static final class Deserialization extends LogAndContinueExceptionHandler {
     private HealthMetrics metrics;
+    private boolean metadataOnly;
 
     @Override
     public void configure(Map<String, ?> configs) {
       super.configure(configs);
       metrics = metrics(configs);
+      metadataOnly = metadataOnly(configs);
     }
 
     @Override
@@ -67,19 +79,20 @@ public final class DeadLetterHandlers {
       String reason = reason(exception);
       DeserializationExceptionHandler.Response r = super.handleError(context, record, exception);
       metrics.deadLettered(reason);
-      tag(r.deadLetterQueueRecords(), reason);
-      return r;
+      return DeserializationExceptionHandler.Response.resume(tag(r.deadLetterQueueRecords(), reason, metadataOnly));
     }
   }
 
   /** Records whose processing threw: a bug or an input no rule foresaw; the stream goes on. */
   public static final class Processing extends LogAndContinueProcessingExceptionHandler {
     private HealthMetrics metrics;
+    private boolean metadataOnly;
 
     @Override
     public void configure(Map<String, ?> configs) {
       super.configure(configs);
       metrics = metrics(configs);
+      metadataOnly = metadataOnly(configs);
     }
 
     @Override
@@ -88,8 +101,7 @@ public final class DeadLetterHandlers {
       String reason = reason(exception);
       ProcessingExceptionHandler.Response r = super.handleError(context, record, exception);
       metrics.deadLettered(reason);
-      tag(r.deadLetterQueueRecords(), reason);
-      return r;
+      return ProcessingExceptionHandler.Response.resume(tag(r.deadLetterQueueRecords(), reason, metadataOnly));
     }
   }
 }

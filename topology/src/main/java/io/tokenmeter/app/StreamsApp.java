@@ -97,7 +97,7 @@ public final class StreamsApp implements AutoCloseable {
     streamsMetrics.bindTo(registry);
     http = new HttpEndpoints(config.getString(TokenmeterConfig.HTTP_HOST), config.getInt(TokenmeterConfig.HTTP_PORT),
         registry, () -> state != KafkaStreams.State.ERROR && state != KafkaStreams.State.NOT_RUNNING,
-        () -> state == KafkaStreams.State.RUNNING);
+        () -> state == KafkaStreams.State.RUNNING, config.httpSecurity());
     LOG.info("HTTP endpoints on port {}: /metrics /health/live /health/ready", http.port());
     streams.start();
   }

@@ -52,6 +52,12 @@ public final class TokenmeterConfig extends AbstractConfig {
   public static final String SINK_KEEP_DURATION = "sink.keep.duration";
   public static final String SINK_ELASTIC_DATASET = "sink.elastic.dataset";
   public static final String SINK_ELASTIC_NAMESPACE = "sink.elastic.namespace";
+  public static final String DEAD_LETTERS_PAYLOAD = "dead.letters.payload";
+  public static final String HTTP_BASIC_AUTH_USER = "http.basic.auth.user";
+  public static final String HTTP_BASIC_AUTH_PASSWORD = "http.basic.auth.password";
+  public static final String HTTP_TLS_KEYSTORE = "http.tls.keystore";
+  public static final String HTTP_TLS_KEYSTORE_PASSWORD = "http.tls.keystore.password";
+  public static final String HTTP_TLS_KEYSTORE_TYPE = "http.tls.keystore.type";
   public static final String HTTP_HOST = "http.host";
   public static final String HTTP_PORT = "http.port";
 
@@ -118,6 +124,18 @@ public final class TokenmeterConfig extends AbstractConfig {
           "Elastic layout: data_stream.dataset (documents go to traces-<dataset>.otel-<namespace>).")
       .define(SINK_ELASTIC_NAMESPACE, Type.STRING, "default", Importance.LOW,
           "Elastic layout: data_stream.namespace.")
+      .define(DEAD_LETTERS_PAYLOAD, Type.STRING, "full", ValidString.in("full", "metadata"), Importance.MEDIUM,
+          "full: a dead letter carries the original key and value (prompts included: restrict the topic's ACLs). metadata: the value is dropped, only the key and the error headers (reason, topic, partition, offset) are written.")
+      .define(HTTP_BASIC_AUTH_USER, Type.STRING, "", Importance.MEDIUM,
+          "When set (with the password), /metrics requires HTTP basic authentication. The /health endpoints stay open for probes.")
+      .define(HTTP_BASIC_AUTH_PASSWORD, Type.PASSWORD, "", Importance.MEDIUM,
+          "Password for /metrics basic authentication.")
+      .define(HTTP_TLS_KEYSTORE, Type.STRING, "", Importance.MEDIUM,
+          "Keystore file (PKCS12 by default) with the server certificate: when set, the endpoints are served over HTTPS.")
+      .define(HTTP_TLS_KEYSTORE_PASSWORD, Type.PASSWORD, "", Importance.MEDIUM,
+          "Password of the keystore and its key.")
+      .define(HTTP_TLS_KEYSTORE_TYPE, Type.STRING, "PKCS12", Importance.LOW,
+          "Keystore type (PKCS12 or JKS).")
       .define(HTTP_HOST, Type.STRING, "0.0.0.0", Importance.LOW,
           "Address the HTTP endpoints (/metrics, /health/live, /health/ready) bind to.")
       .define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65535), Importance.MEDIUM,
@@ -185,6 +203,20 @@ public final class TokenmeterConfig extends AbstractConfig {
     }
   }
 
+  /** The HTTP endpoints' security settings, validated: user and password come together. */
+  public HttpEndpoints.Security httpSecurity() {
+    String user = getString(HTTP_BASIC_AUTH_USER);
+    String password = getPassword(HTTP_BASIC_AUTH_PASSWORD).value();
+    if (user.isEmpty() != password.isEmpty()) {
+      throw new org.apache.kafka.common.config.ConfigException(
+          "http.basic.auth.user and http.basic.auth.password must be set together");
+    }
+    String keystore = getString(HTTP_TLS_KEYSTORE);
+    return new HttpEndpoints.Security(user.isEmpty() ? null : user, password.isEmpty() ? null : password,
+        keystore.isEmpty() ? null : java.nio.file.Path.of(keystore), getPassword(HTTP_TLS_KEYSTORE_PASSWORD).value(),
+        getString(HTTP_TLS_KEYSTORE_TYPE));
+  }
+
   public String bootstrapServers() {
     return String.join(",", getList(BOOTSTRAP_SERVERS));
   }
@@ -198,6 +230,9 @@ public final class TokenmeterConfig extends AbstractConfig {
     Map<String, String> out = new LinkedHashMap<>();
     for (String name : new TreeMap<>(DEFINITION.configKeys()).keySet()) {
       Object v = values().get(name);
+      if (v instanceof org.apache.kafka.common.config.types.Password pw) {
+        v = pw.value().isEmpty() ? "" : "****";
+      }
       out.put(name, KafkaClientSettings.masked(name, v instanceof java.util.List<?> l ? String.join(",", l.stream().map(String::valueOf).toList()) : v));
     }
     kafkaClient.forEach((k, v) -> out.put("kafka: " + k, KafkaClientSettings.masked(k, v)));
@@ -233,6 +268,7 @@ public final class TokenmeterConfig extends AbstractConfig {
     p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, getString(TOPIC_DEAD_LETTERS));
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Deserialization.class);
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Processing.class);
+    p.put(DeadLetterHandlers.PAYLOAD_CONFIG, getString(DEAD_LETTERS_PAYLOAD));
     p.put("processing.exception.handler.global.enabled", true);
     // Large OTLP batches: let the producer send what the consumer accepted.
     p.put(StreamsConfig.producerPrefix("max.request.size"), Math.max(getInt(MAX_RECORD_BYTES) * 2, 1_048_576));

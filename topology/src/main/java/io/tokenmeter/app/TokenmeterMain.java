@@ -51,6 +51,8 @@ public final class TokenmeterMain implements Runnable {
         }
         config = TokenmeterConfig.load(System.getenv(),
             configFile == null ? Map.of() : KafkaClientSettings.fromFile(configFile), set);
+        config.httpSecurity(); // validated now, not at first use
+        config.sinkSettings();
         if (config.bootstrapServers().isBlank()) {
           throw new ConfigException("bootstrap.servers is required: set TOKENMETER_BOOTSTRAP_SERVERS or --set bootstrap.servers=host:9092");
         }

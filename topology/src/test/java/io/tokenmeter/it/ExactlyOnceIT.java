@@ -311,6 +311,32 @@ class ExactlyOnceIT {
     }
   }
 
+  @Test
+  void shouldWriteOnlyMetadataToTheDeadLetterTopicWhenConfigured() throws Exception {
+    Map<String, String> s = settings("dlqmeta");
+    s.put(TokenmeterConfig.DEAD_LETTERS_PAYLOAD, "metadata");
+    TokenmeterConfig config = TokenmeterConfig.load(Map.of(), Map.of(), s);
+    Topics topics = createTopics(config);
+    try (StreamsApp app = new StreamsApp(config)) {
+      app.start();
+      assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
+      String in = topics.input().name();
+      KafkaIo.send(kafka.bootstrapServers(), in, List.of(
+          new ProducerRecord<>(in, "k", "{\"prompt\":\"SECRET-PROMPT\"}".getBytes(StandardCharsets.UTF_8))));
+
+      List<ConsumerRecord<byte[], byte[]>> dead = KafkaIo.readCommitted(kafka.bootstrapServers(),
+          topics.deadLetters().name(), r -> !r.isEmpty(), Duration.ofSeconds(60));
+
+      // Then the payload is gone, the reason and the origin are kept
+      assertThat(dead).singleElement().satisfies(r -> {
+        assertThat(r.value()).isNull();
+        assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo("k");
+        assertThat(header(r, DeadLetterHandlers.REASON_HEADER)).isEqualTo("not_otlp");
+        assertThat(header(r, "__streams.errors.offset")).isEqualTo("0");
+      });
+    }
+  }
+
   private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
     Header h = r.headers().lastHeader(name);
     return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
