@@ -56,52 +56,53 @@ public final class DeadLetterHandlers {
     return "metadata".equals(String.valueOf(configs.get(PAYLOAD_CONFIG)));
   }
 
-  private static HealthMetrics metrics(Map<String, ?> configs) {
-    Object m = configs.get(METRICS_CONFIG);
-    return m instanceof HealthMetrics h ? h : HealthMetrics.inMemory();
+  /** What both handlers do with the dead-letter records Kafka Streams built: count, tag, trim. */
+  private record Policy(HealthMetrics metrics, boolean metadataOnly) {
+    static Policy from(Map<String, ?> configs) {
+      Object m = configs.get(METRICS_CONFIG);
+      return new Policy(m instanceof HealthMetrics h ? h : HealthMetrics.inMemory(), DeadLetterHandlers.metadataOnly(configs));
+    }
+
+    List<ProducerRecord<byte[], byte[]>> apply(List<ProducerRecord<byte[], byte[]>> records, Exception exception) {
+      String reason = reason(exception);
+      metrics.deadLettered(reason);
+      return tag(records, reason, metadataOnly);
+    }
   }
 
   /** Records that do not decode as OTLP. */
   public static final class Deserialization extends LogAndContinueExceptionHandler {
-    private HealthMetrics metrics;
-    private boolean metadataOnly;
+    private Policy policy;
 
     @Override
     public void configure(Map<String, ?> configs) {
       super.configure(configs);
-      metrics = metrics(configs);
-      metadataOnly = metadataOnly(configs);
+      policy = Policy.from(configs);
     }
 
     @Override
     public DeserializationExceptionHandler.Response handleError(ErrorHandlerContext context,
         ConsumerRecord<byte[], byte[]> record, Exception exception) {
-      String reason = reason(exception);
       DeserializationExceptionHandler.Response r = super.handleError(context, record, exception);
-      metrics.deadLettered(reason);
-      return DeserializationExceptionHandler.Response.resume(tag(r.deadLetterQueueRecords(), reason, metadataOnly));
+      return DeserializationExceptionHandler.Response.resume(policy.apply(r.deadLetterQueueRecords(), exception));
     }
   }
 
   /** Records whose processing threw: a bug or an input no rule foresaw; the stream goes on. */
   public static final class Processing extends LogAndContinueProcessingExceptionHandler {
-    private HealthMetrics metrics;
-    private boolean metadataOnly;
+    private Policy policy;
 
     @Override
     public void configure(Map<String, ?> configs) {
       super.configure(configs);
-      metrics = metrics(configs);
-      metadataOnly = metadataOnly(configs);
+      policy = Policy.from(configs);
     }
 
     @Override
     public ProcessingExceptionHandler.Response handleError(ErrorHandlerContext context, Record<?, ?> record,
         Exception exception) {
-      String reason = reason(exception);
       ProcessingExceptionHandler.Response r = super.handleError(context, record, exception);
-      metrics.deadLettered(reason);
-      return ProcessingExceptionHandler.Response.resume(tag(r.deadLetterQueueRecords(), reason, metadataOnly));
+      return ProcessingExceptionHandler.Response.resume(policy.apply(r.deadLetterQueueRecords(), exception));
     }
   }
 }

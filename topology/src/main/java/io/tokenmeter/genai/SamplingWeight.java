@@ -9,7 +9,6 @@ import java.math.MathContext;
  * hex digits; the older {@code ot=p:<n>} gives p = 2^-n. The span stands for 1/p calls.
  */
 public final class SamplingWeight {
-  private static final double TWO_56 = 0x1p56;
   private static final BigDecimal TWO_56_EXACT = new BigDecimal(1L << 56);
   /** 34 significant digits: far below a nano-dollar, and the same digits on every machine. */
   public static final MathContext PRECISION = MathContext.DECIMAL128;
@@ -56,35 +55,9 @@ public final class SamplingWeight {
     return Long.parseLong(padded.toString(), 16);
   }
 
+  /** The adjusted count as a double, for the Prometheus counters. */
   public static double adjustedCount(String traceState) {
-    if (traceState == null || traceState.isEmpty() || !traceState.contains("ot=")) {
-      return 1.0;
-    }
-    for (String member : traceState.split(",")) {
-      String m = member.trim();
-      if (!m.startsWith("ot=")) {
-        continue;
-      }
-      for (String field : m.substring(3).split(";")) {
-        if (field.startsWith("th:")) {
-          return fromThreshold(field.substring(3));
-        }
-        if (field.startsWith("p:")) {
-          return fromPValue(field.substring(2));
-        }
-      }
-    }
-    return 1.0;
-  }
-
-  static double fromThreshold(String hex) {
-    Long th = threshold(hex);
-    if (th == null) {
-      return 1.0;
-    }
-    long t = th;
-    double p = (TWO_56 - t) / TWO_56;
-    return p <= 0 ? 1.0 : 1.0 / p;
+    return adjustedCountDecimal(traceState).doubleValue();
   }
 
   static double fromPValue(String n) {
