@@ -210,8 +210,18 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
     llmMetrics.record(labels, priced, errorType, durationNanos);
     long windowStart = Math.floorDiv(priced.at().toEpochMilli(), windowMs) * windowMs;
     // zero-padded, so that the store's key order is window order and older windows flush first
-    batch.computeIfAbsent(String.format("%015d|%s", windowStart, labels.key()), k -> new MetricAggregate(labels))
+    batch.computeIfAbsent(partialKey(windowStart, labels.key()), k -> new MetricAggregate(labels))
         .add(priced, errorType, durationNanos);
+  }
+
+  /** {@code <window start, zero-padded to 15 digits>|<series>}: key order is window order. */
+  static String partialKey(long windowStart, String series) {
+    String ws = Long.toString(windowStart);
+    StringBuilder sb = new StringBuilder(16 + series.length());
+    for (int i = ws.length(); i < 15; i++) {
+      sb.append('0');
+    }
+    return sb.append(ws).append('|').append(series).toString();
   }
 
   private String label(String name, String value) {

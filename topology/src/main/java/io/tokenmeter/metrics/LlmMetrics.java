@@ -22,77 +22,114 @@ import java.util.concurrent.TimeUnit;
 public final class LlmMetrics {
   private static final Duration[] BUCKETS = MetricAggregate.DURATION_BUCKETS.stream()
       .map(b -> Duration.ofNanos(b.movePointRight(9).longValueExact())).toArray(Duration[]::new);
+  private static final String[] OUTCOMES = {"ok", "error", "truncated", "content_filter"};
+  private static final String[] TOKEN_TYPES = {"input", "output", "cache_read", "cache_write", "reasoning"};
+  private static final String[] COST_TYPES = {"input", "cache_read", "cache_write", "output"};
 
   private final MeterRegistry registry;
-  /** Meter lookups by label values, cached: the registry's own lookup allocates per call. */
-  private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
+  /** The meters of one series, looked up once per span rather than once per counter. */
+  private final ConcurrentHashMap<SeriesLabels, SeriesMeters> series = new ConcurrentHashMap<>();
 
   public LlmMetrics(MeterRegistry registry) {
     this.registry = registry;
   }
 
+  /** Meters of one label set, registered on first use (counters per label value, lazily). */
+  private final class SeriesMeters {
+    final Tags tags;
+    final Counter[] requests = new Counter[OUTCOMES.length];
+    final Counter[] tokens = new Counter[TOKEN_TYPES.length];
+    final Counter[] cost = new Counter[COST_TYPES.length];
+    final ConcurrentHashMap<String, Counter> errors = new ConcurrentHashMap<>();
+    final Timer duration;
+    final SeriesLabels labels;
+    volatile Counter unpriced;
+
+    SeriesMeters(SeriesLabels l) {
+      labels = l;
+      tags = Tags.of("service", l.service(), "provider", l.provider(), "model", l.model(), "operation", l.operation(),
+          "feature", l.feature());
+      duration = Timer.builder("llm.request.duration").description("Duration of LLM requests (OTel GenAI buckets)")
+          .tags(tags).serviceLevelObjectives(BUCKETS).register(registry);
+    }
+
+    Counter requests(int i) {
+      Counter c = requests[i];
+      if (c == null) {
+        c = requests[i] = Counter.builder("llm.requests")
+            .description("Requests to LLMs, by outcome (adjusted for head sampling)")
+            .tags(tags.and("outcome", OUTCOMES[i])).register(registry);
+      }
+      return c;
+    }
+
+    Counter tokens(int i) {
+      Counter c = tokens[i];
+      if (c == null) {
+        c = tokens[i] = Counter.builder("llm.tokens")
+            .description("Tokens by type (cache types are part of input, reasoning part of output)")
+            .tags(tags.and("token_type", TOKEN_TYPES[i])).register(registry);
+      }
+      return c;
+    }
+
+    Counter cost(int i) {
+      Counter c = cost[i];
+      if (c == null) {
+        c = cost[i] = Counter.builder("llm.cost.usd").description("Cost in USD by type; the types add up to the total")
+            .tags(tags.and("cost_type", COST_TYPES[i])).register(registry);
+      }
+      return c;
+    }
+
+    Counter errors(String type) {
+      return errors.computeIfAbsent(type, t -> Counter.builder("llm.errors")
+          .description("Failed LLM requests by error type").tags(tags.and("error_type", t)).register(registry));
+    }
+
+    Counter unpriced() {
+      Counter c = unpriced;
+      if (c == null) {
+        c = unpriced = Counter.builder("llm.unpriced.requests")
+            .description("LLM requests whose model has no price: their cost is missing from llm_cost_usd_total")
+            .tags(Tags.of("service", labels.service(), "provider", labels.provider(), "model", labels.model()))
+            .register(registry);
+      }
+      return c;
+    }
+  }
+
+  // Registering the same meter twice returns the same instance, so the benign races of the lazy
+  // fields above (two threads registering at once) cannot split a series.
   public void record(SeriesLabels l, PricedCall priced, String errorType, long durationNanos) {
+    SeriesMeters m = series.computeIfAbsent(l, SeriesMeters::new);
     LlmCall call = priced.call();
     double w = call.adjustedCount().doubleValue();
-    counter("llm.requests", "Requests to LLMs, by outcome (adjusted for head sampling)", l, "outcome",
-        call.outcome().label()).increment(w);
+    m.requests(call.outcome().ordinal()).increment(w);
     if (call.outcome() == LlmCall.Outcome.ERROR) {
-      counter("llm.errors", "Failed LLM requests by error type", l, "error_type", errorType).increment(w);
+      m.errors(errorType).increment(w);
     }
     if (call.hasUsage()) {
-      tokens(l, "input", call.inputTokens(), w);
-      tokens(l, "output", call.outputTokens(), w);
-      tokens(l, "cache_read", call.cacheReadTokens(), w);
-      tokens(l, "cache_write", call.cacheWriteTokens(), w);
-      tokens(l, "reasoning", call.reasoningTokens(), w);
+      long[] counts = {call.inputTokens(), call.outputTokens(), call.cacheReadTokens(), call.cacheWriteTokens(),
+          call.reasoningTokens()};
+      for (int i = 0; i < counts.length; i++) {
+        if (counts[i] > 0) {
+          m.tokens(i).increment(counts[i] * w);
+        }
+      }
     }
     if (priced.status() == PricedCall.Status.PRICED) {
       Cost c = priced.cost();
-      cost(l, "input", c.input(), w);
-      cost(l, "cache_read", c.cacheRead(), w);
-      cost(l, "cache_write", c.cacheWrite(), w);
-      cost(l, "output", c.output(), w);
+      BigDecimal[] parts = {c.input(), c.cacheRead(), c.cacheWrite(), c.output()};
+      for (int i = 0; i < parts.length; i++) {
+        m.cost(i).increment(parts[i].doubleValue() * w);
+      }
     } else if (priced.status() == PricedCall.Status.UNPRICED) {
-      String key = "unpriced|" + l.service() + '|' + l.provider() + '|' + l.model();
-      counters.computeIfAbsent(key, k -> Counter.builder("llm.unpriced.requests")
-          .description("LLM requests whose model has no price: their cost is missing from llm_cost_usd_total")
-          .tags(Tags.of("service", l.service(), "provider", l.provider(), "model", l.model())).register(registry))
-          .increment(w);
+      m.unpriced().increment(w);
     }
-    Timer t = timers.computeIfAbsent(l.key(), k -> Timer.builder("llm.request.duration")
-        .description("Duration of LLM requests (OTel GenAI buckets)")
-        .tags(series(l)).serviceLevelObjectives(BUCKETS).register(registry));
     long times = Math.max(1, Math.round(w));
     for (long i = 0; i < times; i++) {
-      t.record(Math.max(0, durationNanos), TimeUnit.NANOSECONDS);
+      m.duration.record(Math.max(0, durationNanos), TimeUnit.NANOSECONDS);
     }
-  }
-
-  private void tokens(SeriesLabels l, String type, long n, double w) {
-    if (n > 0) {
-      counter("llm.tokens", "Tokens by type (cache types are part of input, reasoning part of output)", l,
-          "token_type", type).increment(n * w);
-    }
-  }
-
-  private void cost(SeriesLabels l, String type, BigDecimal usd, double w) {
-    counter("llm.cost.usd", "Cost in USD by type; the types add up to the total", l, "cost_type", type)
-        .increment(usd.doubleValue() * w);
-  }
-
-  private Counter counter(String name, String description, SeriesLabels l, String extraLabel, String extraValue) {
-    String key = name + '|' + l.key() + '|' + extraValue;
-    Counter c = counters.get(key);
-    if (c == null) {
-      c = counters.computeIfAbsent(key, k -> Counter.builder(name).description(description)
-          .tags(series(l).and(extraLabel, extraValue)).register(registry));
-    }
-    return c;
-  }
-
-  private static Tags series(SeriesLabels l) {
-    Tags t = Tags.of("service", l.service(), "provider", l.provider(), "model", l.model(), "operation", l.operation());
-    return t.and("feature", l.feature());
   }
 }
