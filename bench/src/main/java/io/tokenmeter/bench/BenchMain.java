@@ -38,11 +38,13 @@ public final class BenchMain {
   private static final int MAIN_MODELS = 50;
 
   private final boolean quick;
+  private final Map<String, String> settings;
   private final List<String[]> rows = new ArrayList<>();
   private final Path jmhLog;
 
-  private BenchMain(boolean quick, Path jmhLog) {
+  private BenchMain(boolean quick, Path jmhLog, Map<String, String> settings) {
     this.quick = quick;
+    this.settings = settings;
     this.jmhLog = jmhLog;
   }
 
@@ -50,13 +52,20 @@ public final class BenchMain {
     boolean quick = false;
     boolean jmh = true;
     boolean e2e = true;
-    for (String a : args) {
+    Map<String, String> settings = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--set") && i + 1 < args.length && args[i + 1].contains("=")) {
+        String[] kv = args[++i].split("=", 2);
+        settings.put(kv[0], kv[1]);
+        continue;
+      }
       switch (a) {
         case "--quick" -> quick = true;
         case "--skip-jmh" -> jmh = false;
         case "--skip-e2e" -> e2e = false;
         default -> {
-          System.err.println("usage: bin/bench [--quick] [--skip-jmh] [--skip-e2e]");
+          System.err.println("usage: bin/bench [--quick] [--skip-jmh] [--skip-e2e] [--set name=value ...]");
           System.exit(2);
         }
       }
@@ -64,7 +73,7 @@ public final class BenchMain {
     Path log = Path.of(System.getProperty("bench.jmh.log", "bench/target/jmh.log")).toAbsolutePath();
     Files.createDirectories(log.getParent());
     Files.deleteIfExists(log);
-    new BenchMain(quick, log).run(jmh, e2e);
+    new BenchMain(quick, log, settings).run(jmh, e2e);
     System.exit(0); // Kafka's and RocksDB's non-daemon threads must not keep the JVM alive
   }
 
@@ -128,6 +137,8 @@ public final class BenchMain {
       line(n + " spans/record: ceiling", c);
       line(n + " spans/record: pipeline", p);
       ratioRow("Sweep: " + n + " spans/record, spans/s", p, c, -1);
+      cpuRow("Sweep: " + n + " spans/record, CPU per span", Workload.build(Integer.parseInt(n), MAIN_MODELS,
+          TrafficMix.MAX_SERVICES, 20_000, 42), Map.of());
     }
 
     System.out.println("\n== Sweep: distinct models (100 spans/record; metrics.label.max.values=1000 so each model is a series)");
@@ -142,7 +153,21 @@ public final class BenchMain {
       line(m + " models (" + series + " series): ceiling", c);
       line(m + " models (" + series + " series): pipeline", p);
       ratioRow("Sweep: " + m + " models / " + series + " series, spans/s", p, c, -1);
+      cpuRow("Sweep: " + m + " models, CPU per span", Workload.build(MAIN_SPR, Integer.parseInt(m),
+          TrafficMix.MAX_SERVICES, 20_000, 42), Map.of("metrics.label.max.values", "1000"));
     }
+
+    System.out.println("\n== CPU time per span (the measuring thread's own CPU clock: steady when other processes share the cores)");
+    Workload w = Workload.build(MAIN_SPR, MAIN_MODELS, TrafficMix.MAX_SERVICES, 20_000, 42);
+    CpuCost.Figures cpu = CpuCost.measure(w, quick ? 6 : 15, false);
+    CpuCost.Figures cpuDedup = CpuCost.measure(w, quick ? 6 : 15, true);
+    System.out.printf(Locale.ROOT, "  ceiling %s, pipeline %s (ratio %.2f), pipeline + dedup store %s (ratio %.2f)%n",
+        micros(cpu.ceilingNs()), micros(cpu.pipelineNs()), cpu.ratio(), micros(cpuDedup.pipelineNs()),
+        cpuDedup.ceilingNs() / cpuDedup.pipelineNs());
+    rows.add(new String[] {"In-JVM CPU per span (thread CPU clock), pipeline", micros(cpu.pipelineNs()),
+        micros(cpu.ceilingNs()), fmt2(cpu.ratio()), ">=" + fmt2(0.6), cpu.ratio() >= 0.6 ? "OK" : "SHORT"});
+    rows.add(new String[] {"In-JVM CPU per span, pipeline + RocksDB dedup store", micros(cpuDedup.pipelineNs()),
+        micros(cpuDedup.ceilingNs()), fmt2(cpuDedup.ceilingNs() / cpuDedup.pipelineNs()), "", "info"});
 
     long[] heap = footprintHeap();
     System.out.printf("%n== Heap in use after GC, in-JVM pipeline (production defaults, dedup on, 50 models): %s "
@@ -156,7 +181,7 @@ public final class BenchMain {
     ChainedOptionsBuilder b = new OptionsBuilder()
         .include(PipelineBenchmark.class.getName() + "\\.(" + methods + ")$")
         .forks(1)
-        .warmupIterations(quick ? 1 : 3).warmupTime(TimeValue.seconds(quick ? 1 : 2))
+        .warmupIterations(quick ? 2 : 3).warmupTime(TimeValue.seconds(quick ? 1 : 2))
         .measurementIterations(quick ? 2 : 4).measurementTime(TimeValue.seconds(quick ? 1 : 2))
         .addProfiler(GCProfiler.class)
         .shouldFailOnError(true)
@@ -217,7 +242,11 @@ public final class BenchMain {
     Duration warmup = Duration.ofSeconds(quick ? 3 : 6);
     Duration measure = Duration.ofSeconds(quick ? 8 : 20);
     Duration latency = Duration.ofSeconds(quick ? 5 : 10);
-    EndToEnd.Options o = new EndToEnd.Options(MAIN_SPR, MAIN_MODELS, 2, warmup, measure, latency, 0.5, 10_000, 5_000);
+    EndToEnd.Options o = new EndToEnd.Options(MAIN_SPR, MAIN_MODELS, 2, warmup, measure, latency, 0.5, 10_000, 5_000,
+        settings);
+    if (!settings.isEmpty()) {
+      System.out.println("tokenmeter settings changed from the defaults for this run: " + settings);
+    }
     System.out.printf("%n== End to end: in-JVM KRaft broker, exactly_once_v2, 1 stream thread, %d input partitions "
             + "(LogAppendTime), %d-span records; throughput over %ds at saturation (bounded backlog), latency at a fixed "
             + "rate = %.0f%% of tokenmeter's throughput; llm-metrics windows %ds, grace %ds%n",
@@ -242,16 +271,21 @@ public final class BenchMain {
             fmt2(ratio), ">=100k, >=0.60", ok ? "OK" : "SHORT"});
         rows.add(new String[] {"E2E added latency p50/p99 ms @" + num(tm.latencyRate()) + " spans/s, commit " + c,
             tm.p50Ms() + " / " + tm.p99Ms(), pt.p50Ms() + " / " + pt.p99Ms(), "", "", "info"});
+        rows.add(new String[] {"E2E stream-thread CPU per span, commit " + c, micros(tm.cpuNsPerSpan()),
+            micros(pt.cpuNsPerSpan()), fmt2(pt.cpuNsPerSpan() / tm.cpuNsPerSpan()), "", "info"});
         rows.add(new String[] {"E2E stream-thread bytes allocated per span, commit " + c, bytes(tm.allocPerSpan()),
             bytes(pt.allocPerSpan()), fmt2(tm.allocPerSpan() / pt.allocPerSpan()) + "x", "", "info"});
         rows.add(new String[] {"E2E JVM heap after GC minus before the app, commit " + c, mb(tm.heapRetainedBytes()),
             mb(pt.heapRetainedBytes()), "", "", "info"});
         long bound = o.metricsWindowMs() + o.metricsGraceMs() + 1_000 + commit + 2_000;
-        boolean metricsOk = tm.metricsRecords() > 0 && tm.metricsBehindMs() >= 0 && tm.metricsBehindMs() <= bound
-            && tm.metricsRepartitionLag() <= Math.max(100, tm.metricsRepartitionRecords() / 10);
+        // Lag in seconds of partials: the committed position trails by up to one commit interval by design.
+        double lagSeconds = tm.metricsRepartitionLag() / Math.max(1.0, tm.metricsPartialsPerSec());
+        long lagBound = commit + 1_000 + 1_000;
+        boolean metricsOk = tm.metricsRecords() > 0 && tm.metricsBehindMs() <= bound && lagSeconds * 1000 <= lagBound;
         rows.add(new String[] {"llm-metrics keeping up, commit " + c + " (partials lag / newest window behind)",
-            tm.metricsRepartitionLag() + " rec / " + fmt1(tm.metricsBehindMs() / 1000.0) + " s",
-            "<= " + fmt1(bound / 1000.0) + " s", "", "never behind", metricsOk ? "OK" : "BEHIND"});
+            fmt1(lagSeconds) + " s / " + fmt1(Math.max(0, tm.metricsBehindMs()) / 1000.0) + " s",
+            "<= " + fmt1(lagBound / 1000.0) + " s / " + fmt1(bound / 1000.0) + " s", "", "never behind",
+            metricsOk ? "OK" : "BEHIND"});
         if (commit == 100) {
           rows.add(new String[] {"Unpriced-sighting repartition records per input record",
               fmt2((double) tm.unpricedRepartitionRecords() / Math.max(1, tm.inputRecords())), "", "", "", "info"});
@@ -262,11 +296,11 @@ public final class BenchMain {
 
   private static void print(EndToEnd.Result r) {
     System.out.printf(Locale.ROOT, "%-11s commit %4d ms: %s spans/s sustained (producer offered %s/s, backlog %s spans at "
-            + "the end); latency @%s spans/s: p50 %d ms, p99 %d ms, max %d ms (%d records); stream thread %s/span; "
-            + "heap +%s%s%n",
+            + "the end); latency @%s spans/s: p50 %d ms, p99 %d ms, max %d ms (%d records); stream thread %s/span, "
+            + "%s CPU/span; heap +%s%s%n",
         r.app().name().toLowerCase(Locale.ROOT), r.commitMs(), num(r.spansPerSec()), num(r.producedSpansPerSec()),
         num(r.backlogSpans()), num(r.latencyRate()), r.p50Ms(), r.p99Ms(), r.maxMs(), r.latencySamples(),
-        bytes(r.allocPerSpan()), mb(r.heapRetainedBytes()),
+        bytes(r.allocPerSpan()), micros(r.cpuNsPerSpan()), mb(r.heapRetainedBytes()),
         r.app() == EndToEnd.App.TOKENMETER ? String.format(Locale.ROOT,
             "; llm-metrics: %d window records, newest window end %.1f s behind stream time, partials repartition lag %d "
                 + "of %d records; unpriced repartition records %d for %d input records",
@@ -282,6 +316,14 @@ public final class BenchMain {
   private static void line(String label, Jmh r) {
     System.out.printf(Locale.ROOT, "  %-38s %12s spans/s  ± %-10s %10s allocated/span%n", label, num(r.score()),
         num(r.error()), bytes(r.allocPerSpan()));
+  }
+
+  /** CPU time per span of pipeline and ceiling on this workload (robust to other load), as a summary row. */
+  private void cpuRow(String label, Workload w, Map<String, String> overrides) throws Exception {
+    CpuCost.Figures f = CpuCost.measure(w, quick ? 4 : 8, false, overrides);
+    System.out.printf(Locale.ROOT, "  %-38s %s vs ceiling %s CPU/span (ratio %.2f)%n", label, micros(f.pipelineNs()),
+        micros(f.ceilingNs()), f.ratio());
+    rows.add(new String[] {label, micros(f.pipelineNs()), micros(f.ceilingNs()), fmt2(f.ratio()), "", "info"});
   }
 
   private void ratioRow(String label, Jmh value, Jmh ceiling, double target) {
@@ -337,6 +379,10 @@ public final class BenchMain {
 
   static String bytes(double v) {
     return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%,.0f B", v);
+  }
+
+  static String micros(double ns) {
+    return Double.isNaN(ns) ? "n/a" : String.format(Locale.ROOT, "%.2f us", ns / 1000);
   }
 
   static String mb(long v) {

@@ -80,12 +80,13 @@ public final class EndToEnd implements AutoCloseable {
   public enum App { TOKENMETER, PASSTHROUGH }
 
   public record Options(int spansPerRecord, int models, int partitions, Duration warmup, Duration measure,
-      Duration latency, double latencyFraction, long metricsWindowMs, long metricsGraceMs) {}
+      Duration latency, double latencyFraction, long metricsWindowMs, long metricsGraceMs, Map<String, String> settings) {}
 
   public record Result(App app, long commitMs, double spansPerSec, double producedSpansPerSec, long backlogSpans,
       double latencyRate, long p50Ms, long p99Ms, long maxMs, long latencySamples, long heapRetainedBytes,
-      double allocPerSpan, long metricsRecords, long metricsRepartitionLag, long metricsRepartitionRecords,
-      long metricsBehindMs, long unpricedRepartitionRecords, long inputRecords, String note) {}
+      double allocPerSpan, double cpuNsPerSpan, long metricsRecords, long metricsRepartitionLag, long metricsRepartitionRecords,
+      long metricsBehindMs, long unpricedRepartitionRecords, long inputRecords, double metricsPartialsPerSec,
+      String note) {}
 
   private static final String PRICING_TOPIC = "llm-pricing";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -152,6 +153,7 @@ public final class EndToEnd implements AutoCloseable {
     settings.put(TokenmeterConfig.TOPIC_UNPRICED, "bench-unpriced-" + n);
     settings.put(TokenmeterConfig.METRICS_WINDOW_MS, String.valueOf(options.metricsWindowMs()));
     settings.put(TokenmeterConfig.METRICS_GRACE_MS, String.valueOf(options.metricsGraceMs()));
+    settings.putAll(options.settings());
     TokenmeterConfig config = TokenmeterConfig.load(Map.of(), Map.of(), settings);
     Topics topics = Topics.from(config);
     TopicSetup.createMissing(client, topics.all(), options.partitions(), (short) 1);
@@ -175,6 +177,7 @@ public final class EndToEnd implements AutoCloseable {
         passthrough = passThrough(config, in, out);
       }
       reader.start();
+      long started = System.nanoTime();
 
       // Throughput: saturate with a bounded backlog.
       long backlogRecords = Math.max(2, Math.max(100_000, 400L * commitMs) / options.spansPerRecord());
@@ -184,22 +187,26 @@ public final class EndToEnd implements AutoCloseable {
       long c0 = reader.records.get();
       long p0 = sender.sent.get();
       long a0 = streamThreadAllocated(appId);
+      long cpu0 = streamThreadCpu(appId);
       long t0 = System.nanoTime();
       Thread.sleep(options.measure().toMillis());
       long c1 = reader.records.get();
       long p1 = sender.sent.get();
       long a1 = streamThreadAllocated(appId);
+      long cpu1 = streamThreadCpu(appId);
       double seconds = (System.nanoTime() - t0) / 1e9;
       long backlog = (p1 - c1) * options.spansPerRecord();
       long streamTimeMs = reader.newestTimestamp.get();
       long newestWindowEnd = reader.newestWindowEnd.get();
       long[] repartition = app == App.TOKENMETER ? repartitionLag(appId) : new long[] {0, 0, 0};
+      double partialsPerSec = repartition[1] / Math.max(1.0, (System.nanoTime() - started) / 1e9);
       sender.close();
       System.gc();
       long heapRetained = usedHeap() - heapBefore;
       double spansPerSec = (c1 - c0) * options.spansPerRecord() / seconds;
       double producedPerSec = (p1 - p0) * options.spansPerRecord() / seconds;
       double allocPerSpan = c1 > c0 && a1 > a0 ? (double) (a1 - a0) / ((c1 - c0) * options.spansPerRecord()) : Double.NaN;
+      double cpuPerSpan = c1 > c0 && cpu1 > cpu0 ? (double) (cpu1 - cpu0) / ((c1 - c0) * options.spansPerRecord()) : Double.NaN;
       String note = "";
       if (!reader.awaitCount(reader.expected.get(), Duration.ofSeconds(120))) {
         note = "backlog not drained within 120 s; ";
@@ -222,8 +229,9 @@ public final class EndToEnd implements AutoCloseable {
       long inputRecords = endOffsets(List.of(in), IsolationLevel.READ_UNCOMMITTED);
       long[] atEnd = app == App.TOKENMETER ? repartitionLag(appId) : new long[] {0, 0, 0};
       return new Result(app, commitMs, spansPerSec, producedPerSec, backlog, rate, percentile(lat, 50),
-          percentile(lat, 99), lat.length == 0 ? -1 : lat[lat.length - 1], lat.length, heapRetained, allocPerSpan,
-          reader.metricsRecords.get(), repartition[0], atEnd[1], metricsBehind, atEnd[2], inputRecords, note.trim());
+          percentile(lat, 99), lat.length == 0 ? -1 : lat[lat.length - 1], lat.length, heapRetained, allocPerSpan, cpuPerSpan,
+          reader.metricsRecords.get(), repartition[0], atEnd[1], metricsBehind, atEnd[2], inputRecords, partialsPerSec,
+          note.trim());
     } finally {
       if (tokenmeter != null) {
         tokenmeter.close();
@@ -327,6 +335,18 @@ public final class EndToEnd implements AutoCloseable {
     for (Thread t : Thread.getAllStackTraces().keySet()) {
       if (t.getName().startsWith(appId) && t.getName().contains("StreamThread")) {
         sum += threads.getThreadAllocatedBytes(t.getId());
+      }
+    }
+    return sum;
+  }
+
+  /** CPU time so far of the app's stream threads (nanoseconds). */
+  static long streamThreadCpu(String appId) {
+    java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith(appId) && t.getName().contains("StreamThread")) {
+        sum += Math.max(0, threads.getThreadCpuTime(t.getId()));
       }
     }
     return sum;
@@ -501,7 +521,7 @@ public final class EndToEnd implements AutoCloseable {
     }
   }
 
-  private static void deleteRecursively(Path dir) {
+  static void deleteRecursively(Path dir) {
     try (Stream<Path> walk = Files.walk(dir)) {
       walk.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
     } catch (IOException e) {

@@ -19,17 +19,14 @@ import io.tokenmeter.pricing.PriceBook;
 import io.tokenmeter.pricing.SpanPricer;
 import io.tokenmeter.pricing.UnpricedModel;
 import io.tokenmeter.sink.ContentRedactor;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.stream.Stream;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -201,10 +198,6 @@ public final class PipelineHarness implements AutoCloseable {
     for (StateStore s : stores) {
       s.close();
     }
-    try (Stream<Path> walk = Files.walk(stateDir)) {
-      walk.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-    } catch (IOException e) {
-      // a temp dir left behind is harmless
-    }
+    EndToEnd.deleteRecursively(stateDir);
   }
 }
