@@ -58,6 +58,11 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
   private ProcessorContext<String, PipelineOutput> context;
   private WindowStore<Bytes, Long> seen;
   private KeyValueStore<String, MetricAggregate> partials;
+  /**
+   * The partials store's content, kept in memory (write-through): merging a batch never reads, and
+   * so never deserialises, the store. Rebuilt from the store whenever the task (re)initialises.
+   */
+  private final java.util.TreeMap<String, MetricAggregate> mirror = new java.util.TreeMap<>();
 
   public PriceSpansProcessor(SpanPricer pricer, ContentRedactor redactor, HealthMetrics health, LlmMetrics llmMetrics,
       LabelLimiter limiter, MetricsSettings metrics, String dedupStoreName, long dedupWindowMs, String partialsStoreName) {
@@ -80,6 +85,10 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
       seen = context.getStateStore(dedupStoreName);
     }
     partials = context.getStateStore(partialsStoreName);
+    mirror.clear();
+    try (KeyValueIterator<String, MetricAggregate> it = partials.all()) {
+      it.forEachRemaining(kv -> mirror.put(kv.key, kv.value));
+    }
     context.schedule(metrics.flushInterval(), PunctuationType.WALL_CLOCK_TIME, now -> flushPartials());
   }
 
@@ -90,9 +99,8 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
    */
   private void flushPartials() {
     List<org.apache.kafka.streams.KeyValue<String, MetricAggregate>> all = new ArrayList<>();
-    try (KeyValueIterator<String, MetricAggregate> it = partials.all()) {
-      it.forEachRemaining(all::add);
-    }
+    mirror.forEach((k, v) -> all.add(org.apache.kafka.streams.KeyValue.pair(k, v)));
+    mirror.clear();
     for (org.apache.kafka.streams.KeyValue<String, MetricAggregate> kv : all) {
       // Timestamped with the latest span end it holds: the window aggregation assigns it to the
       // same window, and its stream time (which closes windows) follows span time, not flushes.
@@ -109,7 +117,7 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
     int spansIn = 0;
     int duplicates = 0;
     Set<Bytes> newIds = seen == null ? null : new HashSet<>();
-    List<UnpricedModel> unpriced = null;
+    Map<String, UnpricedModel> unpriced = null;
     Map<String, MetricAggregate> batchMetrics = null;
     ByteString onlyTrace = null;
     boolean oneTrace = true;
@@ -148,10 +156,12 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
             observe(priced, span, batchMetrics);
             if (priced.status() == PricedCall.Status.UNPRICED) {
               if (unpriced == null) {
-                unpriced = new ArrayList<>();
+                unpriced = new HashMap<>();
               }
-              unpriced.add(UnpricedModel.sighting(call.provider(), call.model(), service,
-                  priced.at().toEpochMilli(), call.adjustedCount().doubleValue()));
+              // one sighting per (provider, model) and batch, not one record per unpriced span
+              unpriced.merge(UnpricedModel.key(call.provider(), call.model()), UnpricedModel.sighting(call.provider(),
+                  call.model(), service, priced.at().toEpochMilli(), call.adjustedCount().doubleValue()),
+                  UnpricedModel::merge);
             }
           }
           if (ssb == null) {
@@ -183,8 +193,10 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
     }
     if (batchMetrics != null) {
       batchMetrics.forEach((k, agg) -> {
-        MetricAggregate prev = partials.get(k);
-        partials.put(k, prev == null ? agg : prev.merge(agg));
+        MetricAggregate prev = mirror.get(k);
+        MetricAggregate merged = prev == null ? agg : prev.merge(agg);
+        mirror.put(k, merged);
+        partials.put(k, merged);
       });
     }
     if (out.getResourceSpansCount() > 0) {
@@ -192,7 +204,7 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
       context.forward(record.withKey(key).withValue(new PipelineOutput.EnrichedBatch(out.build())));
     }
     if (unpriced != null) {
-      for (UnpricedModel u : unpriced) {
+      for (UnpricedModel u : unpriced.values()) {
         context.forward(record.withKey(UnpricedModel.key(u.provider(), u.model()))
             .withValue(new PipelineOutput.UnpricedSighting(u)));
       }

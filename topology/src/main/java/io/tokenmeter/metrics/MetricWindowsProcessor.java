@@ -28,6 +28,8 @@ public final class MetricWindowsProcessor implements Processor<String, MetricAgg
   private final long graceMs;
   private ProcessorContext<String, byte[]> context;
   private KeyValueStore<String, MetricAggregate> open;
+  /** Window starts at or below this were emitted already: nothing stored below it (later partials go out as late). */
+  private long emittedUpTo = Long.MIN_VALUE;
 
   public MetricWindowsProcessor(String storeName, MetricsSettings settings) {
     this.storeName = storeName;
@@ -39,6 +41,7 @@ public final class MetricWindowsProcessor implements Processor<String, MetricAgg
   public void init(ProcessorContext<String, byte[]> context) {
     this.context = context;
     this.open = context.getStateStore(storeName);
+    this.emittedUpTo = Long.MIN_VALUE;
   }
 
   @Override
@@ -61,9 +64,17 @@ public final class MetricWindowsProcessor implements Processor<String, MetricAgg
     if (closedBefore < 0) {
       return;
     }
+    // Only when stream time closed a new window: not on every partial. And from the last closed
+    // window on, so that RocksDB does not seek over the tombstones of every window deleted so far.
+    long newestClosed = Math.floorDiv(closedBefore, windowMs) * windowMs;
+    if (newestClosed <= emittedUpTo) {
+      return;
+    }
+    String from = emittedUpTo == Long.MIN_VALUE ? null : storeKey(emittedUpTo + 1, "");
+    emittedUpTo = newestClosed;
     List<KeyValue<String, MetricAggregate>> closed = new ArrayList<>();
     // keys sort by zero-padded window start, so the closed windows are one range
-    try (KeyValueIterator<String, MetricAggregate> it = open.range(null, storeKey(closedBefore, "\uffff"))) {
+    try (KeyValueIterator<String, MetricAggregate> it = open.range(from, storeKey(closedBefore, "\uffff"))) {
       it.forEachRemaining(closed::add);
     }
     for (KeyValue<String, MetricAggregate> kv : closed) {
@@ -80,6 +91,11 @@ public final class MetricWindowsProcessor implements Processor<String, MetricAgg
   }
 
   static String storeKey(long windowStart, String series) {
-    return String.format("%015d|%s", windowStart, series);
+    String digits = Long.toString(windowStart);
+    StringBuilder sb = new StringBuilder(16 + series.length());
+    for (int i = digits.length(); i < 15; i++) {
+      sb.append('0');
+    }
+    return sb.append(digits).append('|').append(series).toString();
   }
 }

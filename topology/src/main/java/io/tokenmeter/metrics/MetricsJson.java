@@ -24,9 +24,12 @@ public final class MetricsJson {
 
   /** Serde of partial aggregates between the pricing processor and the window aggregation. */
   public static Serde<MetricAggregate> aggregateSerde() {
-    Serializer<MetricAggregate> ser = (topic, v) -> v == null ? null : write(v);
+    Serializer<MetricAggregate> ser = (topic, v) -> v == null ? null : AggregateCodec.write(v);
     Deserializer<MetricAggregate> de = (topic, bytes) -> {
       try {
+        if (bytes != null && bytes.length > 0 && bytes[0] == AggregateCodec.VERSION) {
+          return AggregateCodec.read(bytes);
+        }
         return bytes == null ? null : MAPPER.readValue(bytes, MetricAggregate.class);
       } catch (IOException e) {
         throw new SerializationException("cannot read a metric aggregate", e);
