@@ -47,9 +47,25 @@ public final class DeadLetterHandlers {
     List<ProducerRecord<byte[], byte[]>> out = new java.util.ArrayList<>(records.size());
     for (ProducerRecord<byte[], byte[]> r : records) {
       r.headers().add(REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
-      out.add(metadataOnly ? new ProducerRecord<>(r.topic(), r.partition(), r.timestamp(), r.key(), null, r.headers()) : r);
+      // An input whose output was too large for its topic is likely too large for this one too.
+      if (metadataOnly || reason.equals("output_too_large")) {
+        // The exception's message and stack trace can quote the payload: keep only its class.
+        String exception = headerValue(r, "__streams.errors.exception");
+        r.headers().remove("__streams.errors.message");
+        r.headers().remove("__streams.errors.stacktrace");
+        r.headers().add("__streams.errors.message", (reason + (exception == null ? "" : " (" + exception + ")"))
+            .getBytes(StandardCharsets.UTF_8));
+        out.add(new ProducerRecord<>(r.topic(), r.partition(), r.timestamp(), r.key(), null, r.headers()));
+      } else {
+        out.add(r);
+      }
     }
     return out;
+  }
+
+  private static String headerValue(ProducerRecord<byte[], byte[]> r, String name) {
+    var h = r.headers().lastHeader(name);
+    return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
   }
 
   private static boolean metadataOnly(Map<String, ?> configs) {

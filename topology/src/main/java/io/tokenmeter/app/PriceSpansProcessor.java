@@ -104,8 +104,9 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
     for (org.apache.kafka.streams.KeyValue<String, MetricAggregate> kv : all) {
       // Timestamped with the latest span end it holds: the window aggregation assigns it to the
       // same window, and its stream time (which closes windows) follows span time, not flushes.
+      // never a Kafka timestamp in the future: brokers reject those (log.message.timestamp.after.max.ms)
       context.forward(new Record<String, PipelineOutput>(kv.key.substring(kv.key.indexOf('|') + 1),
-          new PipelineOutput.MetricPartial(kv.value), kv.value.lastSpanEndMs));
+          new PipelineOutput.MetricPartial(kv.value), Math.min(kv.value.lastSpanEndMs, context.currentSystemTimeMs())));
       partials.delete(kv.key);
     }
   }
@@ -220,10 +221,12 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
     String errorType = call.outcome() == LlmCall.Outcome.ERROR ? limiter.limit("error_type", call.errorType()) : null;
     long durationNanos = span.getEndTimeUnixNano() - span.getStartTimeUnixNano();
     llmMetrics.record(labels, priced, errorType, durationNanos);
-    long windowStart = Math.floorDiv(priced.at().toEpochMilli(), windowMs) * windowMs;
+    // A span "ending" beyond the next window (a client clock in the future) counts in that window.
+    long atMs = Math.min(priced.at().toEpochMilli(), context.currentSystemTimeMs() + windowMs);
+    long windowStart = Math.floorDiv(atMs, windowMs) * windowMs;
     // zero-padded, so that the store's key order is window order and older windows flush first
     batch.computeIfAbsent(partialKey(windowStart, labels.key()), k -> new MetricAggregate(labels))
-        .add(priced, errorType, durationNanos);
+        .add(priced, errorType, durationNanos, atMs);
   }
 
   /** {@code <window start, zero-padded to 15 digits>|<series>}: key order is window order. */

@@ -53,10 +53,13 @@ public final class MetricAggregate {
     this.labels = labels;
   }
 
-  /** Adds one call; {@code errorType} is already bounded by the label limiter. */
-  public void add(PricedCall priced, String errorType, long durationNanos) {
+  /**
+   * Adds one call that ended at {@code atMs} (its span end time, capped for clocks running in the
+   * future); {@code errorType} is already bounded by the label limiter.
+   */
+  public void add(PricedCall priced, String errorType, long durationNanos, long atMs) {
     LlmCall call = priced.call();
-    lastSpanEndMs = Math.max(lastSpanEndMs, priced.at().toEpochMilli());
+    lastSpanEndMs = Math.max(lastSpanEndMs, atMs);
     BigDecimal w = call.adjustedCount();
     add(requests, call.outcome().label(), w);
     if (call.outcome() == LlmCall.Outcome.ERROR) {

@@ -46,7 +46,8 @@ public final class MetricWindowsProcessor implements Processor<String, MetricAgg
 
   @Override
   public void process(Record<String, MetricAggregate> partial) {
-    long windowStart = Math.floorDiv(partial.timestamp(), windowMs) * windowMs;
+    // the window comes from span time in the value; the record's timestamp may be capped at wall clock
+    long windowStart = Math.floorDiv(partial.value().lastSpanEndMs, windowMs) * windowMs;
     long streamTime = context.currentStreamTimeMs();
     if (windowStart + windowMs + graceMs <= streamTime) {
       emit(partial.key(), windowStart, partial.value(), "late");
@@ -87,7 +88,8 @@ public final class MetricWindowsProcessor implements Processor<String, MetricAgg
   private void emit(String series, long windowStart, MetricAggregate aggregate, String kind) {
     MetricWindow record = new MetricWindow(Instant.ofEpochMilli(windowStart).toString(),
         Instant.ofEpochMilli(windowStart + windowMs).toString(), kind, aggregate);
-    context.forward(new Record<>(series, MetricsJson.write(record), windowStart));
+    // written now: a window-start timestamp would let topic retention delete replayed old windows at once
+    context.forward(new Record<>(series, MetricsJson.write(record), context.currentSystemTimeMs()));
   }
 
   static String storeKey(long windowStart, String series) {

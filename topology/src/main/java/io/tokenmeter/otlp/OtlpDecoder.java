@@ -80,6 +80,29 @@ public final class OtlpDecoder {
       throw new OtlpDecodeException("not_otlp", "protobuf record carries no resource_spans (fields "
           + data.getUnknownFields().asMap().keySet() + "): not an OTLP TracesData");
     }
+    return checkIds(data);
+  }
+
+  /**
+   * OTLP metrics and logs, and other messages, can parse as TracesData by accident; real spans
+   * have a 16-byte trace id and an 8-byte span id, and a batch without spans carries nothing.
+   */
+  static TracesData checkIds(TracesData data) {
+    int spans = 0;
+    for (var rs : data.getResourceSpansList()) {
+      for (var ss : rs.getScopeSpansList()) {
+        for (var span : ss.getSpansList()) {
+          spans++;
+          if (span.getTraceId().size() != 16 || span.getSpanId().size() != 8) {
+            throw new OtlpDecodeException("not_otlp", "a span has a " + span.getTraceId().size() + "-byte trace id and a "
+                + span.getSpanId().size() + "-byte span id (OTLP: 16 and 8): not OTLP traces");
+          }
+        }
+      }
+    }
+    if (spans == 0) {
+      throw new OtlpDecodeException("not_otlp", "the batch holds no span: not OTLP traces");
+    }
     return data;
   }
 
@@ -88,9 +111,12 @@ public final class OtlpDecoder {
     try {
       root = JSON.readTree(bytes);
     } catch (JsonProcessingException e) {
-      throw new OtlpDecodeException("invalid_json", "not valid JSON: " + e.getOriginalMessage(), e);
+      // Location only: parser messages can quote the payload, which may hold prompts.
+      throw new OtlpDecodeException("invalid_json", "not valid JSON (" + e.getClass().getSimpleName()
+          + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+          + e.getLocation().getColumnNr()) + ")");
     } catch (IOException e) {
-      throw new OtlpDecodeException("invalid_json", "not valid JSON: " + e.getMessage(), e);
+      throw new OtlpDecodeException("invalid_json", "not valid JSON (" + e.getClass().getSimpleName() + ")");
     }
     if (root == null || !root.isObject() || !root.has("resourceSpans") && !root.has("resource_spans")) {
       throw new OtlpDecodeException("not_otlp", "JSON record has no resourceSpans: not OTLP/JSON TracesData");
@@ -99,16 +125,18 @@ public final class OtlpDecoder {
       hexIdsToBase64(root, 0);
       TracesData.Builder builder = TracesData.newBuilder();
       JSON_PARSER.merge(JSON.writeValueAsString(root), builder);
-      return builder.build();
+      return checkIds(builder.build());
     } catch (IOException | IllegalArgumentException e) {
-      throw new OtlpDecodeException("invalid_otlp_json", "OTLP/JSON does not match the schema: " + e.getMessage(), e);
+      // Not the parser's message, and no cause: both quote the offending value, which may be a prompt.
+      throw new OtlpDecodeException("invalid_otlp_json", "OTLP/JSON does not match the schema ("
+          + e.getClass().getSimpleName() + ")");
     }
   }
 
   /** OTLP/JSON writes trace and span ids as hex; protobuf's JSON mapping expects base64. */
   private static void hexIdsToBase64(JsonNode node, int depth) {
     if (depth > MAX_NESTING * 2) {
-      throw new IllegalArgumentException("nesting deeper than " + MAX_NESTING);
+      throw new OtlpDecodeException("invalid_otlp_json", "OTLP/JSON nests deeper than " + MAX_NESTING, null);
     }
     if (node instanceof ObjectNode obj) {
       Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
@@ -141,7 +169,9 @@ public final class OtlpDecoder {
     try {
       return Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(field + " '" + truncate(hex) + "' is not hex", e);
+      // ids are not content: naming the bad one helps whoever fixes the producer
+      throw new OtlpDecodeException("invalid_otlp_json", "OTLP/JSON does not match the schema: " + field + " '"
+          + truncate(hex) + "' is not hex", null);
     }
   }
 

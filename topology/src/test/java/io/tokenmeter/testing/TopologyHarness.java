@@ -76,7 +76,7 @@ public final class TopologyHarness implements AutoCloseable {
     topology = new TopologyFactory(config, topics, priceBook, health, new io.tokenmeter.metrics.LlmMetrics(registry)).build();
     Properties props = config.streamsProperties();
     props.put(DeadLetterHandlers.METRICS_CONFIG, health);
-    driver = new TopologyTestDriver(topology, props, Instant.parse("2025-09-15T00:00:00Z"));
+    driver = new TopologyTestDriver(topology, props, Instant.parse("2026-01-01T00:00:00Z"));
     otlp = driver.createInputTopic(topics.input().name(), new StringSerializer(), new ByteArraySerializer());
     pricing = driver.createInputTopic(topics.pricing().name(), new StringSerializer(), new ByteArraySerializer());
     enriched = driver.createOutputTopic(topics.enriched().name(), new StringDeserializer(),
