@@ -159,8 +159,8 @@ public final class BenchMain {
 
     System.out.println("\n== CPU time per span (the measuring thread's own CPU clock: steady when other processes share the cores)");
     Workload w = Workload.build(MAIN_SPR, MAIN_MODELS, TrafficMix.MAX_SERVICES, 20_000, 42);
-    CpuCost.Figures cpu = CpuCost.measure(w, quick ? 6 : 15, false);
-    CpuCost.Figures cpuDedup = CpuCost.measure(w, quick ? 6 : 15, true);
+    CpuCost.Figures cpu = CpuCost.measure(w, quick ? 6 : 12, false);
+    CpuCost.Figures cpuDedup = CpuCost.measure(w, quick ? 6 : 12, true);
     System.out.printf(Locale.ROOT, "  ceiling %s, pipeline %s (ratio %.2f), pipeline + dedup store %s (ratio %.2f)%n",
         micros(cpu.ceilingNs()), micros(cpu.pipelineNs()), cpu.ratio(), micros(cpuDedup.pipelineNs()),
         cpuDedup.ceilingNs() / cpuDedup.pipelineNs());
@@ -181,8 +181,8 @@ public final class BenchMain {
     ChainedOptionsBuilder b = new OptionsBuilder()
         .include(PipelineBenchmark.class.getName() + "\\.(" + methods + ")$")
         .forks(1)
-        .warmupIterations(quick ? 2 : 3).warmupTime(TimeValue.seconds(quick ? 1 : 2))
-        .measurementIterations(quick ? 2 : 4).measurementTime(TimeValue.seconds(quick ? 1 : 2))
+        .warmupIterations(quick ? 3 : 5).warmupTime(TimeValue.seconds(quick ? 1 : 2)) // the pipeline needs ~10 s of JIT
+        .measurementIterations(quick ? 2 : 3).measurementTime(TimeValue.seconds(quick ? 1 : 2))
         .addProfiler(GCProfiler.class)
         .shouldFailOnError(true)
         .output(jmhLog.toString() + ".part");
@@ -239,9 +239,9 @@ public final class BenchMain {
   // ---------------------------------------------------------------- end to end
 
   private void endToEnd() throws Exception {
-    Duration warmup = Duration.ofSeconds(quick ? 3 : 6);
-    Duration measure = Duration.ofSeconds(quick ? 8 : 20);
-    Duration latency = Duration.ofSeconds(quick ? 5 : 10);
+    Duration warmup = Duration.ofSeconds(quick ? 3 : 5);
+    Duration measure = Duration.ofSeconds(quick ? 8 : 15);
+    Duration latency = Duration.ofSeconds(quick ? 5 : 8);
     EndToEnd.Options o = new EndToEnd.Options(MAIN_SPR, MAIN_MODELS, 2, warmup, measure, latency, 0.5, 10_000, 5_000,
         settings);
     if (!settings.isEmpty()) {
@@ -320,7 +320,7 @@ public final class BenchMain {
 
   /** CPU time per span of pipeline and ceiling on this workload (robust to other load), as a summary row. */
   private void cpuRow(String label, Workload w, Map<String, String> overrides) throws Exception {
-    CpuCost.Figures f = CpuCost.measure(w, quick ? 4 : 8, false, overrides);
+    CpuCost.Figures f = CpuCost.measure(w, quick ? 4 : 6, false, overrides);
     System.out.printf(Locale.ROOT, "  %-38s %s vs ceiling %s CPU/span (ratio %.2f)%n", label, micros(f.pipelineNs()),
         micros(f.ceilingNs()), f.ratio());
     rows.add(new String[] {label, micros(f.pipelineNs()), micros(f.ceilingNs()), fmt2(f.ratio()), "", "info"});

@@ -92,7 +92,7 @@ public final class PipelineHarness implements AutoCloseable {
     processor = new PriceSpansProcessor(new SpanPricer(book),
         ContentRedactor.allowing(config.getList(TokenmeterConfig.SINK_CONTENT_ALLOW)), health, new LlmMetrics(registry),
         new LabelLimiter(metrics.maxValuesPerLabel(), health), metrics, TopologyFactory.DEDUP_STORE, dedupWindowMs,
-        TopologyFactory.PARTIALS_STORE);
+        TopologyFactory.PARTIALS_STORE, config.getInt(TokenmeterConfig.MAX_OUTPUT_BYTES));
 
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tokenmeter-bench");

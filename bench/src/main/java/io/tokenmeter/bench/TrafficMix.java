@@ -8,15 +8,13 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Random;
 
@@ -42,7 +40,7 @@ public final class TrafficMix implements AutoCloseable {
   private static final String COMPLETION = "Thanks for reaching out about order #%d. I'm sorry the item arrived damaged. "
       + "I've opened a replacement request with expedited shipping at no cost; you'll get a tracking number within 24 hours.";
 
-  private final List<SpanData> finished = new ArrayList<>();
+  private final InMemorySpanExporter finished = InMemorySpanExporter.create();
   private final List<SdkTracerProvider> providers = new ArrayList<>();
   private final List<Tracer> tracers = new ArrayList<>();
   private final List<String> serviceNames = new ArrayList<>();
@@ -58,23 +56,6 @@ public final class TrafficMix implements AutoCloseable {
     this.random = new Random(seed);
     this.models = List.copyOf(models);
     this.clock = start;
-    SpanExporter collect = new SpanExporter() {
-      @Override
-      public CompletableResultCode export(Collection<SpanData> spans) {
-        finished.addAll(spans);
-        return CompletableResultCode.ofSuccess();
-      }
-
-      @Override
-      public CompletableResultCode flush() {
-        return CompletableResultCode.ofSuccess();
-      }
-
-      @Override
-      public CompletableResultCode shutdown() {
-        return CompletableResultCode.ofSuccess();
-      }
-    };
     for (int i = 0; i < Math.min(services, SERVICES.length); i++) {
       String name = SERVICES[i];
       Resource resource = Resource.getDefault().merge(Resource.create(Attributes.builder()
@@ -84,7 +65,7 @@ public final class TrafficMix implements AutoCloseable {
           .put("k8s.namespace.name", "llm-apps").put("k8s.pod.name", name + "-7d9f8c6b5-x" + i)
           .put("k8s.deployment.name", name).put("cloud.provider", "aws").put("cloud.region", "us-east-1").build()));
       SdkTracerProvider p = SdkTracerProvider.builder().setResource(resource)
-          .addSpanProcessor(SimpleSpanProcessor.create(collect)).build();
+          .addSpanProcessor(SimpleSpanProcessor.create(finished)).build();
       providers.add(p);
       tracers.add(p.get(i % 2 == 0 ? "opentelemetry.instrumentation.openai" : "io.opentelemetry.spring-webmvc-6.0",
           "2.10.0"));
@@ -96,7 +77,7 @@ public final class TrafficMix implements AutoCloseable {
 
   /** Emits one request trace and returns its spans (in the order the SDK finished them). */
   public List<SpanData> nextRequest() {
-    finished.clear();
+    finished.reset();
     int svc = random.nextInt(tracers.size());
     Tracer tracer = tracers.get(svc);
     Instant start = clock;
@@ -141,7 +122,7 @@ public final class TrafficMix implements AutoCloseable {
       tool.end(t.plusMillis(30));
     }
     root.end(t.plusMillis(50));
-    return List.copyOf(finished);
+    return finished.getFinishedSpanItems();
   }
 
   private Model pickModel() {
