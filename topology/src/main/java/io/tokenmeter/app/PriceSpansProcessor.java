@@ -10,6 +10,7 @@ import io.opentelemetry.proto.trace.v1.TracesData;
 import io.tokenmeter.genai.DialectNormalizer;
 import io.tokenmeter.genai.LlmCall;
 import io.tokenmeter.metrics.HealthMetrics;
+import io.tokenmeter.otlp.OtlpDecodeException;
 import io.tokenmeter.otlp.OtlpIds;
 import io.tokenmeter.pricing.CostAttributes;
 import io.tokenmeter.pricing.PricedCall;
@@ -55,6 +56,7 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
   private final long dedupWindowMs;
   private final String partialsStoreName;
   private final long windowMs;
+  private final int maxOutputBytes;
   private ProcessorContext<String, PipelineOutput> context;
   private WindowStore<Bytes, Long> seen;
   private KeyValueStore<String, MetricAggregate> partials;
@@ -65,7 +67,9 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
   private final java.util.TreeMap<String, MetricAggregate> mirror = new java.util.TreeMap<>();
 
   public PriceSpansProcessor(SpanPricer pricer, ContentRedactor redactor, HealthMetrics health, LlmMetrics llmMetrics,
-      LabelLimiter limiter, MetricsSettings metrics, String dedupStoreName, long dedupWindowMs, String partialsStoreName) {
+      LabelLimiter limiter, MetricsSettings metrics, String dedupStoreName, long dedupWindowMs, String partialsStoreName,
+      int maxOutputBytes) {
+    this.maxOutputBytes = maxOutputBytes;
     this.pricer = pricer;
     this.redactor = redactor;
     this.health = health;
@@ -183,6 +187,9 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
       }
     }
 
+    // Split before any side effect: a span too large for any record throws, and the input is
+    // dead-lettered with nothing of it counted or remembered.
+    List<TracesData> batches = out.getResourceSpansCount() == 0 ? List.of() : split(out.build());
     health.recordIn(spansIn);
     health.duplicatesDropped(duplicates);
     // Remember the ids only once the whole batch went through: a batch that fails is dead-lettered
@@ -200,9 +207,11 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
         partials.put(k, merged);
       });
     }
-    if (out.getResourceSpansCount() > 0) {
+    if (!batches.isEmpty()) {
       String key = oneTrace && onlyTrace != null && !onlyTrace.isEmpty() ? OtlpIds.hex(onlyTrace) : record.key();
-      context.forward(record.withKey(key).withValue(new PipelineOutput.EnrichedBatch(out.build())));
+      for (TracesData batch : batches) {
+        context.forward(record.withKey(key).withValue(new PipelineOutput.EnrichedBatch(batch)));
+      }
     }
     if (unpriced != null) {
       for (UnpricedModel u : unpriced.values()) {
@@ -210,6 +219,50 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
             .withValue(new PipelineOutput.UnpricedSighting(u)));
       }
     }
+  }
+
+  /**
+   * The batch as one record, or as several under {@code maxOutputBytes} each when it is larger
+   * (enrichment adds bytes; a topic rejects a record over its max.message.bytes, and a rejected
+   * output would stop the stream on every restart).
+   */
+  List<TracesData> split(TracesData batch) {
+    if (batch.getSerializedSize() <= maxOutputBytes) {
+      return List.of(batch);
+    }
+    List<TracesData> chunks = new ArrayList<>();
+    TracesData.Builder chunk = TracesData.newBuilder();
+    long size = 0;
+    for (ResourceSpans rs : batch.getResourceSpansList()) {
+      for (ScopeSpans ss : rs.getScopeSpansList()) {
+        long envelope = rs.getResource().getSerializedSize() + ss.getScope().getSerializedSize() + 32L;
+        ScopeSpans.Builder scope = null;
+        for (Span span : ss.getSpansList()) {
+          long spanSize = span.getSerializedSize() + 8L;
+          if (spanSize + envelope > maxOutputBytes) {
+            throw new OtlpDecodeException("output_too_large", "an enriched span of " + spanSize
+                + " bytes does not fit a record of output.max.record.bytes=" + maxOutputBytes);
+          }
+          if (scope != null && size + spanSize > maxOutputBytes) {
+            chunks.add(chunk.build());
+            chunk = TracesData.newBuilder();
+            size = 0;
+            scope = null;
+          }
+          if (scope == null) {
+            chunk.addResourceSpans(rs.toBuilder().clearScopeSpans().addScopeSpans(ss.toBuilder().clearSpans()));
+            scope = chunk.getResourceSpansBuilder(chunk.getResourceSpansCount() - 1).getScopeSpansBuilder(0);
+            size += envelope;
+          }
+          scope.addSpans(span);
+          size += spanSize;
+        }
+      }
+    }
+    if (chunk.getResourceSpansCount() > 0) {
+      chunks.add(chunk.build());
+    }
+    return chunks;
   }
 
   /** Counts the call in Prometheus and in this batch's partial aggregates. */

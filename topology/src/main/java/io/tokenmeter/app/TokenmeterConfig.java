@@ -58,6 +58,7 @@ public final class TokenmeterConfig extends AbstractConfig {
   public static final String HTTP_TLS_KEYSTORE = "http.tls.keystore";
   public static final String HTTP_TLS_KEYSTORE_PASSWORD = "http.tls.keystore.password";
   public static final String HTTP_TLS_KEYSTORE_TYPE = "http.tls.keystore.type";
+  public static final String MAX_OUTPUT_BYTES = "output.max.record.bytes";
   public static final String HTTP_HOST = "http.host";
   public static final String HTTP_PORT = "http.port";
 
@@ -136,6 +137,8 @@ public final class TokenmeterConfig extends AbstractConfig {
           "Password of the keystore and its key.")
       .define(HTTP_TLS_KEYSTORE_TYPE, Type.STRING, "PKCS12", Importance.LOW,
           "Keystore type (PKCS12 or JKS).")
+      .define(MAX_OUTPUT_BYTES, Type.INT, 1_000_000, Range.atLeast(1024), Importance.MEDIUM,
+          "Enriched batches larger than this are split into several records (no span lost), to stay under the sink topic's max.message.bytes (1 MB by default). A single span larger than this is dead-lettered (output_too_large, metadata only).")
       .define(HTTP_HOST, Type.STRING, "0.0.0.0", Importance.LOW,
           "Address the HTTP endpoints (/metrics, /health/live, /health/ready) bind to.")
       .define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65535), Importance.MEDIUM,

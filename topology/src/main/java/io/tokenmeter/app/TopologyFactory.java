@@ -88,7 +88,7 @@ public final class TopologyFactory {
     ContentRedactor redactor = ContentRedactor.allowing(sink.contentAllowList());
     KStream<String, PipelineOutput> priced = spans.process(
         () -> new PriceSpansProcessor(pricer, redactor, health, llmMetrics, limiter, metrics, DEDUP_STORE, dedupWindowMs,
-            PARTIALS_STORE),
+            PARTIALS_STORE, config.getInt(TokenmeterConfig.MAX_OUTPUT_BYTES)),
         Named.as("price-spans"), stores);
 
     Map<String, KStream<String, PipelineOutput>> routes = priced.split(Named.as("route-"))
