@@ -123,7 +123,6 @@ class HostileSizesIT {
    * (metadata only: the payload is too large too) and going on; both are accepted here.
    */
   @Test
-  @Tag("awaiting-topology")
   void shouldKeepGoingWhenAnEnrichedRecordExceedsTheSinkTopicLimit() throws Exception {
     Scenario s = Scenario.create("output-too-large", Broker.shared(), 1);
     s.broker.alterTopic(s.enriched, "max.message.bytes", String.valueOf(MB));

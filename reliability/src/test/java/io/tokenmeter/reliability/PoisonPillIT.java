@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,7 +36,6 @@ class PoisonPillIT {
    * batches without spans, as {@code not_otlp}.
    */
   @Test
-  @Tag("awaiting-topology")
   void shouldDeadLetterValidProtobufThatOnlyLooksLikeTraces() throws Exception {
     run("not-otlp", "4b (valid protobuf, not OTLP traces)",
         List.of(Hostile.struct(), Hostile.otlpMetrics(), Hostile.otlpLogs()), false);

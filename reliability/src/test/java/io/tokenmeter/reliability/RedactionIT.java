@@ -20,7 +20,6 @@ import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -114,7 +113,6 @@ class RedactionIT {
    * the log names the reason and the offset only.
    */
   @Test
-  @Tag("awaiting-topology")
   void shouldWriteMetadataOnlyDeadLettersWhenConfigured() throws Exception {
     Scenario s = Scenario.create("dlq-metadata", Broker.shared(), 2).env("TOKENMETER_DEAD_LETTERS_PAYLOAD", "metadata");
     Run.with(s, 9, (w, v, app) -> {
@@ -147,7 +145,6 @@ class RedactionIT {
    * logs it, so prompt content reaches the log. Awaits decode errors that name the field, not the value.
    */
   @Test
-  @Tag("awaiting-topology")
   void shouldKeepTheContentOfMalformedRecordsOutOfTheLog() throws Exception {
     Scenario s = Scenario.create("log-content", Broker.shared(), 2);
     Run.with(s, 10, (w, v, app) -> {

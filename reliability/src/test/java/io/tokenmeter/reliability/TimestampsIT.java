@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,7 +24,6 @@ class TimestampsIT {
    * value), and far-future end times bounded before they steer the windows.
    */
   @Test
-  @Tag("awaiting-topology")
   void shouldKeepRunningWhenASpanEndsFarInTheFuture() throws Exception {
     Run.with(Scenario.create("future-span", Broker.shared(), 2), 13, (w, v, app) -> {
       w.sendValid(10);
@@ -52,7 +50,6 @@ class TimestampsIT {
    * timestamped when written.
    */
   @Test
-  @Tag("awaiting-topology")
   void shouldKeepMetricsOfOldWindowsUnderTheMetricsTopicRetention() throws Exception {
     Scenario s = Scenario.create("metrics-retention", Broker.shared(), 2);
     s.broker.alterTopic(s.metrics, "retention.ms", String.valueOf(Duration.ofDays(7).toMillis()));
