@@ -61,6 +61,7 @@ public final class PipelineHarness implements AutoCloseable {
   private final StateStore[] stores;
   private final long flushIntervalNanos;
   private long lastFlush = System.nanoTime();
+  private long streamTimeMs = Long.MIN_VALUE;
   private long enrichedRecords;
   private long unpricedRecords;
   private long partialRecords;
@@ -135,6 +136,12 @@ public final class PipelineHarness implements AutoCloseable {
    * does. Returns the bytes written.
    */
   public long process(String key, byte[] value, long timestampMs) {
+    // What a stream thread provides: wall-clock time, and stream time (the highest record time so far).
+    context.setCurrentSystemTimeMs(System.currentTimeMillis());
+    if (timestampMs > streamTimeMs) {
+      streamTimeMs = timestampMs;
+      context.setCurrentStreamTimeMs(timestampMs);
+    }
     TracesData in = decoder.deserialize(TOPIC, value);
     processor.process(new Record<>(key, in, timestampMs));
     long written = drain();
@@ -148,6 +155,7 @@ public final class PipelineHarness implements AutoCloseable {
 
   /** Fires the metric-partials punctuator now; returns the bytes written. */
   public long flushMetrics(long timestampMs) {
+    context.setCurrentSystemTimeMs(System.currentTimeMillis());
     for (MockProcessorContext.CapturedPunctuator p : context.scheduledPunctuators()) {
       p.getPunctuator().punctuate(timestampMs);
     }
