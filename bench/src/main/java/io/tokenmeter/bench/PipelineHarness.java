@@ -2,7 +2,6 @@ package io.tokenmeter.bench;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.opentelemetry.proto.trace.v1.TracesData;
 import io.tokenmeter.app.JsonSerde;
 import io.tokenmeter.app.PipelineOutput;
 import io.tokenmeter.app.PriceSpansProcessor;
@@ -14,7 +13,9 @@ import io.tokenmeter.metrics.LlmMetrics;
 import io.tokenmeter.metrics.MetricAggregate;
 import io.tokenmeter.metrics.MetricsJson;
 import io.tokenmeter.metrics.MetricsSettings;
-import io.tokenmeter.otlp.TracesDataSerde;
+import io.tokenmeter.dedup.SpanDeduplicator;
+import io.tokenmeter.otlp.OtlpBatch;
+import io.tokenmeter.otlp.OtlpBatchSerde;
 import io.tokenmeter.pricing.PriceBook;
 import io.tokenmeter.pricing.SpanPricer;
 import io.tokenmeter.pricing.UnpricedModel;
@@ -44,7 +45,7 @@ import org.apache.kafka.streams.state.WindowStore;
 /**
  * The pipeline without Kafka: the input serde's decode, the production {@link PriceSpansProcessor}
  * (normalise, resolve, price, enrich, redact, metrics) with the stores the topology gives it, and
- * the serializers of the sinks its outputs go to (enriched batch protobuf, unpriced sightings and
+ * the serializers of the sinks its outputs go to (the enriched batch is protobuf already; unpriced sightings and
  * metric partials as JSON for their repartition topics). Configuration is the production default
  * (plus any overrides); prices are the bundled LiteLLM snapshot in the {@link PriceBook}.
  */
@@ -53,8 +54,7 @@ public final class PipelineHarness implements AutoCloseable {
 
   private final MockProcessorContext<String, PipelineOutput> context;
   private final PriceSpansProcessor processor;
-  private final Deserializer<TracesData> decoder;
-  private final Serializer<TracesData> encoder;
+  private final Deserializer<OtlpBatch> decoder;
   private final Serializer<UnpricedModel> unpricedSerializer;
   private final Serializer<MetricAggregate> partialSerializer;
   private final Path stateDir;
@@ -93,7 +93,8 @@ public final class PipelineHarness implements AutoCloseable {
     processor = new PriceSpansProcessor(new SpanPricer(book),
         ContentRedactor.allowing(config.getList(TokenmeterConfig.SINK_CONTENT_ALLOW)), health, new LlmMetrics(registry),
         new LabelLimiter(metrics.maxValuesPerLabel(), health), metrics, TopologyFactory.DEDUP_STORE, dedupWindowMs,
-        TopologyFactory.PARTIALS_STORE, config.getInt(TokenmeterConfig.MAX_OUTPUT_BYTES));
+        config.getLong(TokenmeterConfig.DEDUP_EXPECTED_TRACES), TopologyFactory.PARTIALS_STORE,
+        config.getInt(TokenmeterConfig.MAX_OUTPUT_BYTES));
 
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "tokenmeter-bench");
@@ -107,10 +108,7 @@ public final class PipelineHarness implements AutoCloseable {
             Stores.inMemoryKeyValueStore(TopologyFactory.PARTIALS_STORE), Serdes.String(), MetricsJson.aggregateSerde())
         .withLoggingDisabled().withCachingDisabled().build();
     if (dedupWindowMs > 0) {
-      Duration window = Duration.ofMillis(dedupWindowMs);
-      WindowStore<Bytes, Long> seen = Stores.windowStoreBuilder(
-              Stores.persistentWindowStore(TopologyFactory.DEDUP_STORE, window.multipliedBy(2), window, false),
-              Serdes.Bytes(), Serdes.Long())
+      WindowStore<Bytes, byte[]> seen = SpanDeduplicator.storeBuilder(TopologyFactory.DEDUP_STORE, dedupWindowMs)
           .withLoggingDisabled().withCachingDisabled().build();
       stores = new StateStore[] {partials, seen};
     } else {
@@ -122,9 +120,7 @@ public final class PipelineHarness implements AutoCloseable {
     }
     processor.init(context);
 
-    TracesDataSerde traces = new TracesDataSerde(config.getInt(TokenmeterConfig.MAX_RECORD_BYTES));
-    decoder = traces.deserializer();
-    encoder = traces.serializer();
+    decoder = new OtlpBatchSerde(config.getInt(TokenmeterConfig.MAX_RECORD_BYTES)).deserializer();
     unpricedSerializer = new JsonSerde<>(UnpricedModel.class).serializer();
     Serde<MetricAggregate> aggregateSerde = MetricsJson.aggregateSerde();
     partialSerializer = aggregateSerde.serializer();
@@ -142,7 +138,7 @@ public final class PipelineHarness implements AutoCloseable {
       streamTimeMs = timestampMs;
       context.setCurrentStreamTimeMs(timestampMs);
     }
-    TracesData in = decoder.deserialize(TOPIC, value);
+    OtlpBatch in = decoder.deserialize(TOPIC, value);
     processor.process(new Record<>(key, in, timestampMs));
     long written = drain();
     long now = System.nanoTime();
@@ -167,7 +163,7 @@ public final class PipelineHarness implements AutoCloseable {
     for (MockProcessorContext.CapturedForward<? extends String, ? extends PipelineOutput> f : context.forwarded()) {
       PipelineOutput out = f.record().value();
       if (out instanceof PipelineOutput.EnrichedBatch b) {
-        bytes += encoder.serialize(TOPIC, b.data()).length;
+        bytes += b.data().length; // already the protobuf the sink writes
         enrichedRecords++;
       } else if (out instanceof PipelineOutput.UnpricedSighting u) {
         bytes += unpricedSerializer.serialize(TOPIC, u.sighting()).length;

@@ -1,12 +1,11 @@
 package io.tokenmeter.app;
 
-import io.opentelemetry.proto.trace.v1.TracesData;
 import io.tokenmeter.pricing.UnpricedModel;
 
 /** What the pricing processor emits, routed by type to its sink. */
 public sealed interface PipelineOutput {
-  /** The input batch, de-duplicated and enriched: one per input record. */
-  record EnrichedBatch(TracesData data) implements PipelineOutput {}
+  /** The input batch, de-duplicated and enriched, as OTLP protobuf: one per input record (more when split). */
+  record EnrichedBatch(byte[] data) implements PipelineOutput {}
 
   /** An LLM call that could not be priced, keyed {@code provider/model}. */
   record UnpricedSighting(UnpricedModel sighting) implements PipelineOutput {}

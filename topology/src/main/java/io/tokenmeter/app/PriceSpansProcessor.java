@@ -1,6 +1,5 @@
 package io.tokenmeter.app;
 
-import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -11,7 +10,8 @@ import io.tokenmeter.genai.DialectNormalizer;
 import io.tokenmeter.genai.LlmCall;
 import io.tokenmeter.metrics.HealthMetrics;
 import io.tokenmeter.otlp.OtlpDecodeException;
-import io.tokenmeter.otlp.OtlpIds;
+import io.tokenmeter.dedup.SpanDeduplicator;
+import io.tokenmeter.otlp.OtlpBatch;
 import io.tokenmeter.pricing.CostAttributes;
 import io.tokenmeter.pricing.PricedCall;
 import io.tokenmeter.pricing.SpanPricer;
@@ -32,20 +32,18 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
  * The hot path: one input batch in, one enriched batch out. For each span: drop it if its
  * (trace id, span id) was seen within the dedup window; recognise an LLM call; price it with the
  * card in effect at its end time; write the cost attributes; drop prompt and completion content
- * (unless allow-listed). Other spans pass through unchanged but for that content.
+ * (unless allow-listed). Spans that can be neither (see {@link OtlpBatch}) pass through as the
+ * bytes they came in as; only the others are decoded and, when changed, encoded again.
  */
-public final class PriceSpansProcessor implements Processor<String, TracesData, String, PipelineOutput> {
+public final class PriceSpansProcessor implements Processor<String, OtlpBatch, String, PipelineOutput> {
   private final SpanPricer pricer;
   private final ContentRedactor redactor;
   private final HealthMetrics health;
@@ -53,12 +51,12 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
   private final LabelLimiter limiter;
   private final MetricsSettings metrics;
   private final String dedupStoreName;
-  private final long dedupWindowMs;
+  /** Null when duplicate detection is off. */
+  private final SpanDeduplicator dedup;
   private final String partialsStoreName;
   private final long windowMs;
   private final int maxOutputBytes;
   private ProcessorContext<String, PipelineOutput> context;
-  private WindowStore<Bytes, Long> seen;
   private KeyValueStore<String, MetricAggregate> partials;
   /**
    * The partials store's content, kept in memory (write-through): merging a batch never reads, and
@@ -67,8 +65,8 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
   private final java.util.TreeMap<String, MetricAggregate> mirror = new java.util.TreeMap<>();
 
   public PriceSpansProcessor(SpanPricer pricer, ContentRedactor redactor, HealthMetrics health, LlmMetrics llmMetrics,
-      LabelLimiter limiter, MetricsSettings metrics, String dedupStoreName, long dedupWindowMs, String partialsStoreName,
-      int maxOutputBytes) {
+      LabelLimiter limiter, MetricsSettings metrics, String dedupStoreName, long dedupWindowMs, long dedupExpectedTraces,
+      String partialsStoreName, int maxOutputBytes) {
     this.maxOutputBytes = maxOutputBytes;
     this.pricer = pricer;
     this.redactor = redactor;
@@ -77,7 +75,7 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
     this.limiter = limiter;
     this.metrics = metrics;
     this.dedupStoreName = dedupStoreName;
-    this.dedupWindowMs = dedupWindowMs;
+    this.dedup = dedupWindowMs > 0 ? new SpanDeduplicator(dedupWindowMs, dedupExpectedTraces) : null;
     this.partialsStoreName = partialsStoreName;
     this.windowMs = metrics.window().toMillis();
   }
@@ -85,8 +83,8 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
   @Override
   public void init(ProcessorContext<String, PipelineOutput> context) {
     this.context = context;
-    if (dedupWindowMs > 0) {
-      seen = context.getStateStore(dedupStoreName);
+    if (dedup != null) {
+      dedup.init(context.getStateStore(dedupStoreName));
     }
     partials = context.getStateStore(partialsStoreName);
     mirror.clear();
@@ -116,49 +114,50 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
   }
 
   @Override
-  public void process(Record<String, TracesData> record) {
-    TracesData in = record.value();
+  public void process(Record<String, OtlpBatch> record) {
+    OtlpBatch in = record.value();
     long ts = record.timestamp();
-    int spansIn = 0;
     int duplicates = 0;
-    Set<Bytes> newIds = seen == null ? null : new HashSet<>();
     Map<String, UnpricedModel> unpriced = null;
-    Map<String, MetricAggregate> batchMetrics = null;
-    ByteString onlyTrace = null;
+    List<Observation> observed = null;
+    int firstKept = -1;
     boolean oneTrace = true;
+    if (dedup != null) {
+      dedup.begin(ts);
+    }
 
-    TracesData.Builder out = TracesData.newBuilder();
-    for (ResourceSpans rs : in.getResourceSpansList()) {
-      String service = serviceName(rs.getResource());
-      ResourceSpans.Builder rsb = null;
-      for (ScopeSpans ss : rs.getScopeSpansList()) {
-        ScopeSpans.Builder ssb = null;
-        for (Span span : ss.getSpansList()) {
-          spansIn++;
-          if (seen != null) {
-            Bytes id = spanKey(span);
-            if (isDuplicate(id, ts, newIds)) {
-              duplicates++;
-              continue;
-            }
-            newIds.add(id);
+    // spans[i]: null = dropped (duplicate), KEEP = the input bytes, else the enriched encoding
+    byte[][] spans = new byte[in.spanCount()][];
+    for (int r = 0; r < in.resourceCount(); r++) {
+      String service = null;
+      for (int s = in.firstScope(r); s < in.endScope(r); s++) {
+        for (int i = in.firstSpan(s); i < in.endSpan(s); i++) {
+          if (dedup != null && !dedup.firstSighting(in.ids(), in.traceIdOffset(i), in.spanIdOffset(i))) {
+            duplicates++;
+            continue;
           }
-          if (oneTrace) {
-            if (onlyTrace == null) {
-              onlyTrace = span.getTraceId();
-            } else if (!onlyTrace.equals(span.getTraceId())) {
-              oneTrace = false;
-            }
+          if (firstKept < 0) {
+            firstKept = i;
+          } else if (oneTrace && !in.sameTrace(firstKept, i)) {
+            oneTrace = false;
           }
+          if (in.isPlain(i)) {
+            spans[i] = OtlpBatch.KEEP; // neither an LLM call nor content: passes through as its bytes
+            continue;
+          }
+          if (service == null) {
+            service = serviceName(in.resource(r));
+          }
+          Span span = in.span(i);
           Span emitted = span;
           LlmCall call = DialectNormalizer.normalize(span, service, metrics.featureAttributes());
           if (call != null) {
             PricedCall priced = pricer.price(call, endTime(span, ts));
             emitted = CostAttributes.enrich(span, priced);
-            if (batchMetrics == null) {
-              batchMetrics = new HashMap<>();
+            if (observed == null) {
+              observed = new ArrayList<>();
             }
-            observe(priced, span, batchMetrics);
+            observed.add(new Observation(priced, span.getEndTimeUnixNano() - span.getStartTimeUnixNano()));
             if (priced.status() == PricedCall.Status.UNPRICED) {
               if (unpriced == null) {
                 unpriced = new HashMap<>();
@@ -169,47 +168,37 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
                   UnpricedModel::merge);
             }
           }
-          if (ssb == null) {
-            ssb = ss.toBuilder().clearSpans();
-          }
           // Prompt and completion content never leaves tokenmeter unless allow-listed.
-          ssb.addSpans(redactor.redact(emitted));
+          Span out = redactor.redact(emitted);
+          spans[i] = out == span ? OtlpBatch.KEEP : out.toByteArray();
         }
-        if (ssb != null) {
-          if (rsb == null) {
-            rsb = rs.toBuilder().clearScopeSpans();
-          }
-          rsb.addScopeSpans(ssb);
-        }
-      }
-      if (rsb != null) {
-        out.addResourceSpans(rsb);
       }
     }
 
     // Split before any side effect: a span too large for any record throws, and the input is
     // dead-lettered with nothing of it counted or remembered.
-    List<TracesData> batches = out.getResourceSpansCount() == 0 ? List.of() : split(out.build());
-    health.recordIn(spansIn);
+    byte[] out = in.write(spans);
+    List<byte[]> batches = out == null ? List.of() : split(out);
+    health.recordIn(in.spanCount());
     health.duplicatesDropped(duplicates);
     // Remember the ids only once the whole batch went through: a batch that fails is dead-lettered
     // and must not make a later, good copy of itself look like a duplicate.
-    if (newIds != null) {
-      for (Bytes id : newIds) {
-        seen.put(id, ts, ts);
+    if (dedup != null) {
+      dedup.commit();
+    }
+    // Counted only now that the batch went through: a batch that fails counts nowhere.
+    if (observed != null) {
+      Set<String> touched = new HashSet<>();
+      for (Observation o : observed) {
+        touched.add(observe(o.priced(), o.durationNanos()));
+      }
+      for (String k : touched) {
+        partials.put(k, mirror.get(k));
       }
     }
-    if (batchMetrics != null) {
-      batchMetrics.forEach((k, agg) -> {
-        MetricAggregate prev = mirror.get(k);
-        MetricAggregate merged = prev == null ? agg : prev.merge(agg);
-        mirror.put(k, merged);
-        partials.put(k, merged);
-      });
-    }
     if (!batches.isEmpty()) {
-      String key = oneTrace && onlyTrace != null && !onlyTrace.isEmpty() ? OtlpIds.hex(onlyTrace) : record.key();
-      for (TracesData batch : batches) {
+      String key = oneTrace ? in.traceIdHex(firstKept) : record.key();
+      for (byte[] batch : batches) {
         context.forward(record.withKey(key).withValue(new PipelineOutput.EnrichedBatch(batch)));
       }
     }
@@ -218,6 +207,18 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
         context.forward(record.withKey(UnpricedModel.key(u.provider(), u.model()))
             .withValue(new PipelineOutput.UnpricedSighting(u)));
       }
+    }
+  }
+
+  /** The encoded batch, or its pieces when it is over {@code maxOutputBytes} (rare: decoded only then). */
+  List<byte[]> split(byte[] batch) {
+    if (batch.length <= maxOutputBytes) {
+      return List.of(batch);
+    }
+    try {
+      return split(TracesData.parseFrom(batch)).stream().map(TracesData::toByteArray).toList();
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException("an enriched batch does not parse", e);
     }
   }
 
@@ -265,21 +266,23 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
     return chunks;
   }
 
-  /** Counts the call in Prometheus and in this batch's partial aggregates. */
-  private void observe(PricedCall priced, Span span, Map<String, MetricAggregate> batch) {
+  private record Observation(PricedCall priced, long durationNanos) {}
+
+  /** Counts the call in Prometheus and in this task's partial aggregates; returns the partial's key. */
+  private String observe(PricedCall priced, long durationNanos) {
     LlmCall call = priced.call();
     SeriesLabels labels = new SeriesLabels(
         label("service", call.service()), label("provider", priced.provider()), label("model", priced.modelLabel()),
         label("operation", call.operation()), label("feature", call.feature()));
     String errorType = call.outcome() == LlmCall.Outcome.ERROR ? limiter.limit("error_type", call.errorType()) : null;
-    long durationNanos = span.getEndTimeUnixNano() - span.getStartTimeUnixNano();
     llmMetrics.record(labels, priced, errorType, durationNanos);
     // A span "ending" beyond the next window (a client clock in the future) counts in that window.
     long atMs = Math.min(priced.at().toEpochMilli(), context.currentSystemTimeMs() + windowMs);
     long windowStart = Math.floorDiv(atMs, windowMs) * windowMs;
     // zero-padded, so that the store's key order is window order and older windows flush first
-    batch.computeIfAbsent(partialKey(windowStart, labels.key()), k -> new MetricAggregate(labels))
-        .add(priced, errorType, durationNanos, atMs);
+    String key = partialKey(windowStart, labels.key());
+    mirror.computeIfAbsent(key, k -> new MetricAggregate(labels)).add(priced, errorType, durationNanos, atMs);
+    return key;
   }
 
   /** {@code <window start, zero-padded to 15 digits>|<series>}: key order is window order. */
@@ -294,24 +297,6 @@ public final class PriceSpansProcessor implements Processor<String, TracesData, 
 
   private String label(String name, String value) {
     return metrics.keeps(name) ? limiter.limit(name, value == null ? "" : value) : "";
-  }
-
-  private boolean isDuplicate(Bytes id, long ts, Set<Bytes> inThisBatch) {
-    if (inThisBatch.contains(id)) {
-      return true;
-    }
-    try (WindowStoreIterator<Long> it = seen.fetch(id, ts - dedupWindowMs, ts + dedupWindowMs)) {
-      return it.hasNext();
-    }
-  }
-
-  static Bytes spanKey(Span span) {
-    byte[] t = span.getTraceId().toByteArray();
-    byte[] s = span.getSpanId().toByteArray();
-    byte[] k = new byte[t.length + s.length];
-    System.arraycopy(t, 0, k, 0, t.length);
-    System.arraycopy(s, 0, k, t.length, s.length);
-    return Bytes.wrap(k);
   }
 
   static Instant endTime(Span span, long recordTimestamp) {

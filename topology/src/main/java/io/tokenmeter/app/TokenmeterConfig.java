@@ -37,6 +37,7 @@ public final class TokenmeterConfig extends AbstractConfig {
   public static final String TOPIC_DEAD_LETTERS = "topic.dead.letters";
   public static final String TOPIC_UNPRICED = "topic.unpriced";
   public static final String DEDUP_WINDOW_MS = "dedup.window.ms";
+  public static final String DEDUP_EXPECTED_TRACES = "dedup.expected.traces";
   public static final String MAX_RECORD_BYTES = "input.max.record.bytes";
   public static final String METRICS_WINDOW_MS = "metrics.window.ms";
   public static final String METRICS_GRACE_MS = "metrics.grace.ms";
@@ -94,6 +95,8 @@ public final class TokenmeterConfig extends AbstractConfig {
           "Compacted: one record per (provider, model) seen without a price.")
       .define(DEDUP_WINDOW_MS, Type.LONG, 600_000L, Range.atLeast(0), Importance.MEDIUM,
           "A span (trace id + span id) seen again within this many milliseconds is dropped as a duplicate (Collector retries). 0 disables duplicate detection.")
+      .define(DEDUP_EXPECTED_TRACES, Type.LONG, 2_000_000L, Range.between(1_000L, 1_000_000_000L), Importance.LOW,
+          "Distinct traces one task expects per dedup window. Sizes the in-memory Bloom filter that spares the dedup store a lookup for traces never seen (about 1.2 bytes per trace and generation, heap). Too low only costs store lookups, never a missed duplicate.")
       .define(MAX_RECORD_BYTES, Type.INT, 16 * 1024 * 1024, Range.atLeast(1024), Importance.LOW,
           "Input records larger than this are dead-lettered without being decoded.")
       .define(METRICS_WINDOW_MS, Type.LONG, 60_000L, Range.atLeast(1_000), Importance.MEDIUM,

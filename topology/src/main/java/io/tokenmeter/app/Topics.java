@@ -1,7 +1,7 @@
 package io.tokenmeter.app;
 
-import io.opentelemetry.proto.trace.v1.TracesData;
-import io.tokenmeter.otlp.TracesDataSerde;
+import io.tokenmeter.otlp.OtlpBatch;
+import io.tokenmeter.otlp.OtlpBatchSerde;
 import io.tokenmeter.pricing.UnpricedModel;
 import java.util.List;
 import java.util.Map;
@@ -10,9 +10,10 @@ import org.apache.kafka.common.serialization.Serdes;
 
 /** The topics of BRIEF section 4, named by configuration. */
 public record Topics(
-    TopicDescriptor<String, TracesData> input,
+    TopicDescriptor<String, OtlpBatch> input,
     TopicDescriptor<String, byte[]> pricing,
-    TopicDescriptor<String, TracesData> enriched,
+    /** OTLP {@code TracesData} protobuf, as the Collector's kafka receiver reads it (otlp_proto). */
+    TopicDescriptor<String, byte[]> enriched,
     TopicDescriptor<String, byte[]> docs,
     TopicDescriptor<String, byte[]> metrics,
     TopicDescriptor<byte[], byte[]> deadLetters,
@@ -22,11 +23,11 @@ public record Topics(
   private static final Map<String, String> COMPACT = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
 
   public static Topics from(TokenmeterConfig config) {
-    TracesDataSerde traces = new TracesDataSerde(config.getInt(TokenmeterConfig.MAX_RECORD_BYTES));
+    OtlpBatchSerde traces = new OtlpBatchSerde(config.getInt(TokenmeterConfig.MAX_RECORD_BYTES));
     return new Topics(
         new TopicDescriptor<>(config.getString(TokenmeterConfig.TOPIC_INPUT), Serdes.String(), traces, DELETE),
         new TopicDescriptor<>(config.getString(TokenmeterConfig.TOPIC_PRICING), Serdes.String(), Serdes.ByteArray(), COMPACT),
-        new TopicDescriptor<>(config.getString(TokenmeterConfig.TOPIC_ENRICHED), Serdes.String(), traces, DELETE),
+        new TopicDescriptor<>(config.getString(TokenmeterConfig.TOPIC_ENRICHED), Serdes.String(), Serdes.ByteArray(), DELETE),
         new TopicDescriptor<>(config.getString(TokenmeterConfig.TOPIC_DOCS), Serdes.String(), Serdes.ByteArray(), DELETE),
         new TopicDescriptor<>(config.getString(TokenmeterConfig.TOPIC_METRICS), Serdes.String(), Serdes.ByteArray(), DELETE),
         new TopicDescriptor<>(config.getString(TokenmeterConfig.TOPIC_DEAD_LETTERS), Serdes.ByteArray(), Serdes.ByteArray(), DELETE),

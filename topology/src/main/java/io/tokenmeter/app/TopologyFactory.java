@@ -1,6 +1,8 @@
 package io.tokenmeter.app;
 
 import io.opentelemetry.proto.trace.v1.TracesData;
+import io.tokenmeter.dedup.SpanDeduplicator;
+import io.tokenmeter.otlp.OtlpBatch;
 import io.tokenmeter.metrics.HealthMetrics;
 import io.tokenmeter.metrics.LabelLimiter;
 import io.tokenmeter.metrics.LlmMetrics;
@@ -44,7 +46,11 @@ import org.apache.kafka.streams.state.WindowStore;
  */
 public final class TopologyFactory {
   public static final String PRICING_STORE = "pricing-cards-store";
-  public static final String DEDUP_STORE = "span-dedup-store";
+  /**
+   * One entry per trace (its span ids), since 0.2; the per-span store before it was
+   * {@code span-dedup-store}. A new name, so that its changelog never meets the old format.
+   */
+  public static final String DEDUP_STORE = "span-dedup-traces-store";
   public static final String UNPRICED_STORE = "unpriced-models-store";
   public static final String PARTIALS_STORE = "metric-partials-store";
   public static final String WINDOWS_STORE = "metric-windows-store";
@@ -76,19 +82,20 @@ public final class TopologyFactory {
         MetricsJson.aggregateSerde()).withCachingEnabled());
     String[] stores = {PARTIALS_STORE};
     if (dedupWindowMs > 0) {
-      builder.addStateStore(dedupStore(dedupWindowMs));
+      builder.addStateStore(SpanDeduplicator.storeBuilder(DEDUP_STORE, dedupWindowMs));
       stores = new String[] {PARTIALS_STORE, DEDUP_STORE};
     }
 
     SpanPricer pricer = new SpanPricer(priceBook);
     LabelLimiter limiter = new LabelLimiter(metrics.maxValuesPerLabel(), health);
-    KStream<String, TracesData> spans = builder.stream(topics.input().name(),
+    KStream<String, OtlpBatch> spans = builder.stream(topics.input().name(),
         Consumed.with(topics.input().keySerde(), topics.input().valueSerde()).withName("otlp-spans-source"));
     SinkSettings sink = config.sinkSettings();
     ContentRedactor redactor = ContentRedactor.allowing(sink.contentAllowList());
     KStream<String, PipelineOutput> priced = spans.process(
         () -> new PriceSpansProcessor(pricer, redactor, health, llmMetrics, limiter, metrics, DEDUP_STORE, dedupWindowMs,
-            PARTIALS_STORE, config.getInt(TokenmeterConfig.MAX_OUTPUT_BYTES)),
+            config.getLong(TokenmeterConfig.DEDUP_EXPECTED_TRACES), PARTIALS_STORE,
+            config.getInt(TokenmeterConfig.MAX_OUTPUT_BYTES)),
         Named.as("price-spans"), stores);
 
     Map<String, KStream<String, PipelineOutput>> routes = priced.split(Named.as("route-"))
@@ -97,7 +104,7 @@ public final class TopologyFactory {
         .branch((k, v) -> v instanceof PipelineOutput.MetricPartial, Branched.as("metrics"))
         .noDefaultBranch();
 
-    KStream<String, TracesData> enriched = routes.get("route-enriched")
+    KStream<String, byte[]> enriched = routes.get("route-enriched")
         .mapValues(v -> ((PipelineOutput.EnrichedBatch) v).data(), Named.as("enriched-batch"));
     enriched.to(topics.enriched().name(), Produced.with(topics.enriched().keySerde(), topics.enriched().valueSerde())
         .withName("enriched-spans-sink"));
@@ -105,7 +112,7 @@ public final class TopologyFactory {
       // Optional, and after pricing and metrics: sink sampling never touches what is counted.
       SpanDocuments documents = new SpanDocuments(sink);
       enriched
-          .flatMap((k, batch) -> documents.fromBatch(batch).stream()
+          .flatMap((k, batch) -> documents.fromBatch(parse(batch)).stream()
               .map(d -> KeyValue.pair(d.id(), d.json())).toList(), Named.as("span-documents"))
           .to(topics.docs().name(), Produced.with(topics.docs().keySerde(), topics.docs().valueSerde())
               .withName("span-docs-sink"));
@@ -140,12 +147,13 @@ public final class TopologyFactory {
         () -> new PricingStoreUpdater(PRICING_STORE, priceBook, health));
   }
 
-  private static StoreBuilder<WindowStore<Bytes, Long>> dedupStore(long windowMs) {
-    Duration window = Duration.ofMillis(windowMs);
-    // Retention twice the window: a retried copy may arrive up to one window after the original.
-    return Stores.windowStoreBuilder(
-        Stores.persistentWindowStore(DEDUP_STORE, window.multipliedBy(2), window, false),
-        Serdes.Bytes(), Serdes.Long());
+  /** The enriched batch as objects, for documents only: the pricing path never decodes pass-through spans. */
+  private static TracesData parse(byte[] batch) {
+    try {
+      return TracesData.parseFrom(batch);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException("tokenmeter wrote an enriched batch that does not parse", e);
+    }
   }
 
   /** Unpriced sightings, re-keyed by provider/model (few records: only unpriced calls) and summed. */

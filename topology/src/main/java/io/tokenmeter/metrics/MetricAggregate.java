@@ -61,29 +61,31 @@ public final class MetricAggregate {
     LlmCall call = priced.call();
     lastSpanEndMs = Math.max(lastSpanEndMs, atMs);
     BigDecimal w = call.adjustedCount();
+    boolean unit = w.compareTo(BigDecimal.ONE) == 0;
     add(requests, call.outcome().label(), w);
     if (call.outcome() == LlmCall.Outcome.ERROR) {
       add(errors, errorType, w);
     }
     if (call.hasUsage()) {
-      addTokens("input", call.inputTokens(), w);
-      addTokens("output", call.outputTokens(), w);
-      addTokens("cache_read", call.cacheReadTokens(), w);
-      addTokens("cache_write", call.cacheWriteTokens(), w);
-      addTokens("reasoning", call.reasoningTokens(), w);
+      addTokens("input", call.inputTokens(), w, unit);
+      addTokens("output", call.outputTokens(), w, unit);
+      addTokens("cache_read", call.cacheReadTokens(), w, unit);
+      addTokens("cache_write", call.cacheWriteTokens(), w, unit);
+      addTokens("reasoning", call.reasoningTokens(), w, unit);
     }
     if (priced.status() == PricedCall.Status.PRICED) {
       Cost c = priced.cost();
-      addCost("input", c.input(), w);
-      addCost("cache_read", c.cacheRead(), w);
-      addCost("cache_write", c.cacheWrite(), w);
-      addCost("output", c.output(), w);
+      addCost("input", c.input(), w, unit);
+      addCost("cache_read", c.cacheRead(), w, unit);
+      addCost("cache_write", c.cacheWrite(), w, unit);
+      addCost("output", c.output(), w, unit);
     } else if (priced.status() == PricedCall.Status.UNPRICED) {
       unpricedRequests = unpricedRequests.add(w);
     }
-    BigDecimal seconds = BigDecimal.valueOf(Math.max(0, durationNanos), 9);
-    add(durationBuckets, bucketOf(seconds), w);
-    durationSumSeconds = durationSumSeconds.add(seconds.multiply(w));
+    long nanos = Math.max(0, durationNanos);
+    BigDecimal seconds = BigDecimal.valueOf(nanos, 9);
+    add(durationBuckets, bucketOf(nanos), w);
+    durationSumSeconds = durationSumSeconds.add(unit ? seconds : seconds.multiply(w));
     durationCount = durationCount.add(w);
   }
 
@@ -103,24 +105,31 @@ public final class MetricAggregate {
     return this;
   }
 
+  /** Bucket bounds in nanoseconds (exact: every bound has at most 9 decimals) and as Prometheus writes {@code le}. */
+  private static final long[] BUCKET_NANOS = DURATION_BUCKETS.stream()
+      .mapToLong(b -> b.movePointRight(9).longValueExact()).toArray();
+  private static final String[] BUCKET_LABELS = DURATION_BUCKETS.stream()
+      .map(BigDecimal::toPlainString).toArray(String[]::new);
+
   /** The upper bound of the bucket a duration falls in, as Prometheus writes {@code le}. */
-  static String bucketOf(BigDecimal seconds) {
-    for (BigDecimal b : DURATION_BUCKETS) {
-      if (seconds.compareTo(b) <= 0) {
-        return b.toPlainString();
+  static String bucketOf(long nanos) {
+    for (int i = 0; i < BUCKET_NANOS.length; i++) {
+      if (nanos <= BUCKET_NANOS[i]) {
+        return BUCKET_LABELS[i];
       }
     }
     return "+Inf";
   }
 
-  private void addTokens(String type, long n, BigDecimal w) {
+  private void addTokens(String type, long n, BigDecimal w, boolean unit) {
     if (n > 0) {
-      add(tokens, type, BigDecimal.valueOf(n).multiply(w));
+      BigDecimal count = BigDecimal.valueOf(n);
+      add(tokens, type, unit ? count : count.multiply(w));
     }
   }
 
-  private void addCost(String type, BigDecimal usd, BigDecimal w) {
-    add(costUsd, type, w.compareTo(BigDecimal.ONE) == 0 ? usd : usd.multiply(w));
+  private void addCost(String type, BigDecimal usd, BigDecimal w, boolean unit) {
+    add(costUsd, type, unit ? usd : usd.multiply(w));
   }
 
   private static void add(Map<String, BigDecimal> m, String k, BigDecimal v) {

@@ -43,6 +43,11 @@ public final class OtlpDecoder {
   }
 
   public TracesData decode(byte[] bytes) {
+    checkSize(bytes, maxRecordBytes);
+    return looksLikeJson(bytes) ? decodeJson(bytes) : decodeProtobuf(bytes);
+  }
+
+  static void checkSize(byte[] bytes, int maxRecordBytes) {
     if (bytes == null || bytes.length == 0) {
       throw new OtlpDecodeException("empty", "record has no value");
     }
@@ -50,17 +55,16 @@ public final class OtlpDecoder {
       throw new OtlpDecodeException("too_large",
           "record of " + bytes.length + " bytes exceeds the limit of " + maxRecordBytes + " bytes");
     }
-    int first = firstNonBlank(bytes);
-    return first == '{' ? decodeJson(bytes) : decodeProtobuf(bytes);
   }
 
-  private static int firstNonBlank(byte[] bytes) {
+  /** OTLP/JSON starts with '{' after blanks; a protobuf TracesData starts with a field tag. */
+  static boolean looksLikeJson(byte[] bytes) {
     for (byte b : bytes) {
       if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
-        return b;
+        return b == '{';
       }
     }
-    return -1;
+    return false;
   }
 
   static TracesData decodeProtobuf(byte[] bytes) {

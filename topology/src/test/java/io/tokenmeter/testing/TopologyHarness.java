@@ -79,13 +79,22 @@ public final class TopologyHarness implements AutoCloseable {
     driver = new TopologyTestDriver(topology, props, Instant.parse("2026-01-01T00:00:00Z"));
     otlp = driver.createInputTopic(topics.input().name(), new StringSerializer(), new ByteArraySerializer());
     pricing = driver.createInputTopic(topics.pricing().name(), new StringSerializer(), new ByteArraySerializer());
+    // The enriched topic carries OTLP protobuf; read it the way a Collector's kafka receiver would.
     enriched = driver.createOutputTopic(topics.enriched().name(), new StringDeserializer(),
-        topics.enriched().valueSerde().deserializer());
+        (topic, bytes) -> parseTraces(bytes));
     deadLetters = driver.createOutputTopic(topics.deadLetters().name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     docs = driver.createOutputTopic(topics.docs().name(), new StringDeserializer(), new ByteArrayDeserializer());
     metrics = driver.createOutputTopic(topics.metrics().name(), new StringDeserializer(), new ByteArrayDeserializer());
     unpriced = driver.createOutputTopic(topics.unpriced().name(), new StringDeserializer(),
         new JsonSerde<>(UnpricedModel.class).deserializer());
+  }
+
+  private static TracesData parseTraces(byte[] bytes) {
+    try {
+      return TracesData.parseFrom(bytes);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new AssertionError("the enriched topic holds a record that is not OTLP protobuf", e);
+    }
   }
 
   /** Publishes a real LiteLLM snapshot as cards effective from {@code from}. */
