@@ -306,6 +306,9 @@ public final class BenchMain {
                 + "of %d records; unpriced repartition records %d for %d input records",
             r.metricsRecords(), r.metricsBehindMs() / 1000.0, r.metricsRepartitionLag(), r.metricsRepartitionRecords(),
             r.unpricedRepartitionRecords(), r.inputRecords()) : "");
+    if (!r.threadTime().isEmpty()) {
+      System.out.println("  stream thread time (Kafka Streams metrics): " + r.threadTime());
+    }
     if (!r.note().isEmpty()) {
       System.out.println("  note: " + r.note());
     }

@@ -86,7 +86,7 @@ public final class EndToEnd implements AutoCloseable {
       double latencyRate, long p50Ms, long p99Ms, long maxMs, long latencySamples, long heapRetainedBytes,
       double allocPerSpan, double cpuNsPerSpan, long metricsRecords, long metricsRepartitionLag, long metricsRepartitionRecords,
       long metricsBehindMs, long unpricedRepartitionRecords, long inputRecords, double metricsPartialsPerSec,
-      String note) {}
+      String note, String threadTime) {}
 
   private static final String PRICING_TOPIC = "llm-pricing";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -183,17 +183,31 @@ public final class EndToEnd implements AutoCloseable {
       long backlogRecords = Math.max(2, Math.max(100_000, 400L * commitMs) / options.spansPerRecord());
       Sender sender = new Sender(in, 0, backlogRecords, reader);
       sender.start();
-      Thread.sleep(options.warmup().toMillis());
+      long warmedUpMs = warmUp();
       long c0 = reader.records.get();
       long p0 = sender.sent.get();
       long a0 = streamThreadAllocated(appId);
       long cpu0 = streamThreadCpu(appId);
+      java.util.Map<String, Object[]> threads0 = threadCpu();
+      long jvm0 = processCpu();
+      long gc0 = gcMillis();
       long t0 = System.nanoTime();
       Thread.sleep(options.measure().toMillis());
       long c1 = reader.records.get();
       long p1 = sender.sent.get();
       long a1 = streamThreadAllocated(appId);
       long cpu1 = streamThreadCpu(appId);
+      long jvm1 = processCpu();
+      java.util.Map<String, Object[]> threads1 = threadCpu();
+      long gc1 = gcMillis();
+      long spansSeen = (reader.records.get() - c0) * options.spansPerRecord();
+      String threadTime = threadTime(app == App.TOKENMETER ? tokenmeter.streamsMetrics() : passthrough.metrics())
+          + String.format(java.util.Locale.ROOT, "; whole JVM (broker, driver, app, GC) %.1f us CPU/span = %.2f of %d cores busy,"
+              + " GC pauses %d ms/s", (jvm1 - jvm0) / 1e3 / Math.max(1, spansSeen),
+              (jvm1 - jvm0) / ((System.nanoTime() - t0) * 1.0), Runtime.getRuntime().availableProcessors(),
+              Math.round((gc1 - gc0) / ((System.nanoTime() - t0) / 1e9)))
+          + "; by thread, us CPU/span: " + byThread(threads0, threads1, spansSeen)
+          + String.format(java.util.Locale.ROOT, "; measured after %.0f s of warm-up", warmedUpMs / 1e3);
       double seconds = (System.nanoTime() - t0) / 1e9;
       long backlog = (p1 - c1) * options.spansPerRecord();
       long streamTimeMs = reader.newestTimestamp.get();
@@ -231,7 +245,7 @@ public final class EndToEnd implements AutoCloseable {
       return new Result(app, commitMs, spansPerSec, producedPerSec, backlog, rate, percentile(lat, 50),
           percentile(lat, 99), lat.length == 0 ? -1 : lat[lat.length - 1], lat.length, heapRetained, allocPerSpan, cpuPerSpan,
           reader.metricsRecords.get(), repartition[0], atEnd[1], metricsBehind, atEnd[2], inputRecords, partialsPerSec,
-          note.trim());
+          note.trim(), threadTime);
     } finally {
       if (tokenmeter != null) {
         tokenmeter.close();
@@ -242,6 +256,36 @@ public final class EndToEnd implements AutoCloseable {
       deleteTopics(appId, n);
       deleteRecursively(stateDir);
     }
+  }
+
+  /**
+   * Where the stream threads' wall-clock time went, from Kafka Streams' own thread metrics
+   * (averaged over its metric sample window): a thread waiting on transaction commits shows a
+   * high commit share and leaves CPU unused.
+   */
+  static String threadTime(java.util.Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> metrics) {
+    java.util.Map<String, java.util.List<Double>> values = new java.util.TreeMap<>();
+    metrics.forEach((name, metric) -> {
+      if (name.group().equals("stream-thread-metrics")
+          && (name.name().endsWith("-ratio") || name.name().equals("commit-latency-avg"))
+          && metric.metricValue() instanceof Double d && !d.isNaN()) {
+        values.computeIfAbsent(name.name(), k -> new java.util.ArrayList<>()).add(d);
+      }
+    });
+    StringBuilder sb = new StringBuilder();
+    for (String ratio : List.of("process-ratio", "commit-ratio", "poll-ratio", "punctuate-ratio")) {
+      java.util.List<Double> v = values.get(ratio);
+      if (v != null) {
+        sb.append(sb.length() == 0 ? "" : ", ").append(ratio.replace("-ratio", "")).append(' ')
+            .append(Math.round(100 * v.stream().mapToDouble(Double::doubleValue).average().orElse(0))).append('%');
+      }
+    }
+    java.util.List<Double> latency = values.get("commit-latency-avg");
+    if (latency != null) {
+      sb.append("; commit latency ").append(Math.round(latency.stream().mapToDouble(Double::doubleValue).average().orElse(0)))
+          .append(" ms");
+    }
+    return sb.toString();
   }
 
   /** {@code stream(in).to(out)}: bytes in, bytes out, under the app's own Streams settings. */
@@ -329,6 +373,83 @@ public final class EndToEnd implements AutoCloseable {
   }
 
   /** Bytes allocated so far by the app's stream threads (HotSpot's per-thread allocation counter). */
+  /**
+   * Every thread of this process, Java or native (compiler, GC, RocksDB), from /proc: thread id to
+   * its name and CPU time in clock ticks. Empty where there is no /proc (the line then says so).
+   */
+  private static java.util.Map<String, Object[]> threadCpu() {
+    java.util.Map<String, Object[]> out = new java.util.HashMap<>();
+    java.nio.file.Path tasks = java.nio.file.Path.of("/proc/self/task");
+    if (!Files.isDirectory(tasks)) {
+      return out;
+    }
+    try (java.util.stream.Stream<java.nio.file.Path> dirs = Files.list(tasks)) {
+      dirs.forEach(dir -> {
+        try {
+          String stat = Files.readString(dir.resolve("stat"));
+          // the name is in parentheses and may hold spaces; utime and stime are fields 14 and 15
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          out.put(dir.getFileName().toString(), new Object[] {name, Long.parseLong(f[11]) + Long.parseLong(f[12])});
+        } catch (IOException | RuntimeException e) {
+          // the thread ended meanwhile
+        }
+      });
+    } catch (IOException e) {
+      return out;
+    }
+    return out;
+  }
+
+  /** CPU per span by thread group (digits folded), largest first. */
+  private static String byThread(java.util.Map<String, Object[]> before, java.util.Map<String, Object[]> after, long spans) {
+    if (after.isEmpty()) {
+      return "n/a (no /proc)";
+    }
+    double nsPerTick = 1e9 / 100; // USER_HZ
+    java.util.Map<String, Long> groups = new java.util.HashMap<>();
+    for (java.util.Map.Entry<String, Object[]> e : after.entrySet()) {
+      Object[] b = before.get(e.getKey());
+      long used = (Long) e.getValue()[1] - (b == null ? 0 : (Long) b[1]);
+      groups.merge(((String) e.getValue()[0]).replaceAll("\\d+", "N"), used, Long::sum);
+    }
+    return groups.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+        .map(e -> String.format(java.util.Locale.ROOT, "%s %.1f", e.getKey(), e.getValue() * nsPerTick / 1e3 / Math.max(1, spans)))
+        .collect(java.util.stream.Collectors.joining(", "));
+  }
+
+  /**
+   * Saturated warm-up until the JIT compiler has settled: at least the configured warm-up, then
+   * until compilation took under 2% of a 5 s interval (at most 90 s). Measured otherwise, the
+   * compiler threads take a third of this 2-core machine while tokenmeter's code is still being
+   * compiled, and the figure describes the first minute of a process rather than its steady state.
+   * Returns how long it took.
+   */
+  private long warmUp() throws InterruptedException {
+    long start = System.nanoTime();
+    Thread.sleep(options.warmup().toMillis());
+    java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    if (jit != null && jit.isCompilationTimeMonitoringSupported()) {
+      long deadline = start + TimeUnit.SECONDS.toNanos(90);
+      while (System.nanoTime() < deadline) {
+        long before = jit.getTotalCompilationTime();
+        Thread.sleep(5_000);
+        if (jit.getTotalCompilationTime() - before < 100) {
+          break;
+        }
+      }
+    }
+    return (System.nanoTime() - start) / 1_000_000;
+  }
+
+  private static long processCpu() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  private static long gcMillis() {
+    return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(g -> Math.max(0, g.getCollectionTime())).sum();
+  }
+
   static long streamThreadAllocated(String appId) {
     com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long sum = 0;

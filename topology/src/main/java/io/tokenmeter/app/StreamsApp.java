@@ -57,6 +57,11 @@ public final class StreamsApp implements AutoCloseable {
     return http.port();
   }
 
+  /** Kafka Streams' own client metrics (thread time ratios, commit latency): for benchmarks and diagnostics. */
+  public java.util.Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> streamsMetrics() {
+    return streams == null ? java.util.Map.of() : streams.metrics();
+  }
+
   public KafkaStreams.State state() {
     return state;
   }

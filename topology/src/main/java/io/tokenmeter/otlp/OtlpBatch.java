@@ -303,10 +303,11 @@ public final class OtlpBatch {
     private final List<ResourceEntry> resources = new ArrayList<>();
     private final List<ScopeEntry> scopes = new ArrayList<>();
     private int spans;
-    private int[] start = new int[128];
-    private int[] end = new int[128];
-    private Span[] decoded = new Span[128];
-    private byte[] ids = new byte[24 * 128];
+    // grown by doubling: a one-span record (common with partition_traces_by_id) stays small
+    private int[] start = new int[16];
+    private int[] end = new int[16];
+    private Span[] decoded = new Span[16];
+    private byte[] ids = new byte[24 * 16];
     /** Where the plain-span walk last saw the ids (the parser keeps the last occurrence too). */
     private int traceOff;
     private int traceLen;
