@@ -62,7 +62,7 @@ public final class PriceSpansProcessor implements Processor<String, OtlpBatch, S
    * The partials store's content, kept in memory (write-through): merging a batch never reads, and
    * so never deserialises, the store. Rebuilt from the store whenever the task (re)initialises.
    */
-  private final java.util.TreeMap<String, MetricAggregate> mirror = new java.util.TreeMap<>();
+  private final Map<String, MetricAggregate> mirror = new HashMap<>();
 
   public PriceSpansProcessor(SpanPricer pricer, ContentRedactor redactor, HealthMetrics health, LlmMetrics llmMetrics,
       LabelLimiter limiter, MetricsSettings metrics, String dedupStoreName, long dedupWindowMs, long dedupExpectedTraces,
@@ -101,7 +101,9 @@ public final class PriceSpansProcessor implements Processor<String, OtlpBatch, S
    */
   private void flushPartials() {
     List<org.apache.kafka.streams.KeyValue<String, MetricAggregate>> all = new ArrayList<>();
-    mirror.forEach((k, v) -> all.add(org.apache.kafka.streams.KeyValue.pair(k, v)));
+    // in key order, which is window order: older windows go out first. Sorted here, once per
+    // flush, rather than kept sorted: a sorted map made every span's lookup compare long keys.
+    mirror.keySet().stream().sorted().forEach(k -> all.add(org.apache.kafka.streams.KeyValue.pair(k, mirror.get(k))));
     mirror.clear();
     for (org.apache.kafka.streams.KeyValue<String, MetricAggregate> kv : all) {
       // Timestamped with the latest span end it holds: the window aggregation assigns it to the

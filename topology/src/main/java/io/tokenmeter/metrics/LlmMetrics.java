@@ -102,7 +102,10 @@ public final class LlmMetrics {
   // Registering the same meter twice returns the same instance, so the benign races of the lazy
   // fields above (two threads registering at once) cannot split a series.
   public void record(SeriesLabels l, PricedCall priced, String errorType, long durationNanos) {
-    SeriesMeters m = series.computeIfAbsent(l, SeriesMeters::new);
+    SeriesMeters m = series.get(l); // lock-free on the hot path; computeIfAbsent may lock the bin
+    if (m == null) {
+      m = series.computeIfAbsent(l, SeriesMeters::new);
+    }
     LlmCall call = priced.call();
     double w = call.adjustedCount().doubleValue();
     m.requests(call.outcome().ordinal()).increment(w);
