@@ -21,6 +21,7 @@ import java.time.Instant;
 import io.tokenmeter.metrics.LabelLimiter;
 import io.tokenmeter.metrics.LlmMetrics;
 import io.tokenmeter.metrics.MetricAggregate;
+import io.tokenmeter.metrics.MetricWindowsProcessor;
 import io.tokenmeter.metrics.MetricsSettings;
 import io.tokenmeter.metrics.SeriesLabels;
 import java.util.ArrayList;
@@ -100,18 +101,18 @@ public final class PriceSpansProcessor implements Processor<String, OtlpBatch, S
    * the input offsets commit in the same transaction.
    */
   private void flushPartials() {
-    List<org.apache.kafka.streams.KeyValue<String, MetricAggregate>> all = new ArrayList<>();
-    // in key order, which is window order: older windows go out first. Sorted here, once per
+    // In key order, which is window order: older windows go out first. Sorted here, once per
     // flush, rather than kept sorted: a sorted map made every span's lookup compare long keys.
-    mirror.keySet().stream().sorted().forEach(k -> all.add(org.apache.kafka.streams.KeyValue.pair(k, mirror.get(k))));
-    mirror.clear();
-    for (org.apache.kafka.streams.KeyValue<String, MetricAggregate> kv : all) {
+    List<String> keys = new ArrayList<>(mirror.keySet());
+    keys.sort(null);
+    for (String key : keys) {
+      MetricAggregate aggregate = mirror.remove(key);
       // Timestamped with the latest span end it holds: the window aggregation assigns it to the
       // same window, and its stream time (which closes windows) follows span time, not flushes.
       // never a Kafka timestamp in the future: brokers reject those (log.message.timestamp.after.max.ms)
-      context.forward(new Record<String, PipelineOutput>(kv.key.substring(kv.key.indexOf('|') + 1),
-          new PipelineOutput.MetricPartial(kv.value), Math.min(kv.value.lastSpanEndMs, context.currentSystemTimeMs())));
-      partials.delete(kv.key);
+      context.forward(new Record<String, PipelineOutput>(key.substring(key.indexOf('|') + 1),
+          new PipelineOutput.MetricPartial(aggregate), Math.min(aggregate.lastSpanEndMs, context.currentSystemTimeMs())));
+      partials.delete(key);
     }
   }
 
@@ -281,20 +282,10 @@ public final class PriceSpansProcessor implements Processor<String, OtlpBatch, S
     // A span "ending" beyond the next window (a client clock in the future) counts in that window.
     long atMs = Math.min(priced.at().toEpochMilli(), context.currentSystemTimeMs() + windowMs);
     long windowStart = Math.floorDiv(atMs, windowMs) * windowMs;
-    // zero-padded, so that the store's key order is window order and older windows flush first
-    String key = partialKey(windowStart, labels.key());
+    // the window store's key layout: key order is window order, so older windows flush first
+    String key = MetricWindowsProcessor.storeKey(windowStart, labels.key());
     mirror.computeIfAbsent(key, k -> new MetricAggregate(labels)).add(priced, errorType, durationNanos, atMs);
     return key;
-  }
-
-  /** {@code <window start, zero-padded to 15 digits>|<series>}: key order is window order. */
-  static String partialKey(long windowStart, String series) {
-    String ws = Long.toString(windowStart);
-    StringBuilder sb = new StringBuilder(16 + series.length());
-    for (int i = ws.length(); i < 15; i++) {
-      sb.append('0');
-    }
-    return sb.append(ws).append('|').append(series).toString();
   }
 
   private String label(String name, String value) {

@@ -17,7 +17,6 @@ import io.tokenmeter.pricing.UnpricedModel;
 import io.tokenmeter.sink.ContentRedactor;
 import io.tokenmeter.sink.SinkSettings;
 import io.tokenmeter.sink.SpanDocuments;
-import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -35,7 +34,6 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
-import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * Builds the tokenmeter topology. Pure: it takes configuration, topics and collaborators and

@@ -59,12 +59,20 @@ public final class DialectNormalizer {
 
   private DialectNormalizer() {}
 
+  /**
+   * A span without an attribute key of these prefixes is no LLM call. The wire-level gate
+   * ({@code OtlpBatch.GATE_PREFIXES}) must cover them: spans it passes as bytes are never normalised.
+   */
+  static final List<String> LLM_KEY_PREFIXES = List.of("gen_ai.", "llm.", "ai.", "openinference.");
+
   /** A cheap test over attribute keys, so that most non-LLM spans cost one pass and no map. */
   static boolean mayBeLlm(List<KeyValue> attributes) {
     for (KeyValue kv : attributes) {
       String k = kv.getKey();
-      if (k.startsWith("gen_ai.") || k.startsWith("llm.") || k.startsWith("ai.") || k.startsWith("openinference.")) {
-        return true;
+      for (String prefix : LLM_KEY_PREFIXES) {
+        if (k.startsWith(prefix)) {
+          return true;
+        }
       }
     }
     return false;

@@ -92,7 +92,8 @@ public final class MetricWindowsProcessor implements Processor<String, MetricAgg
     context.forward(new Record<>(series, MetricsJson.write(record), context.currentSystemTimeMs()));
   }
 
-  static String storeKey(long windowStart, String series) {
+  /** {@code <window start, zero-padded to 15 digits>|<series>}: key order is window order. */
+  public static String storeKey(long windowStart, String series) {
     String digits = Long.toString(windowStart);
     StringBuilder sb = new StringBuilder(16 + series.length());
     for (int i = digits.length(); i < 15; i++) {

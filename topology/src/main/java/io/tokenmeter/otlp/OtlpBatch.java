@@ -82,7 +82,7 @@ public final class OtlpBatch {
 
   /**
    * Decodes one {@code otlp_spans} record (protobuf or OTLP/JSON), with the checks and the error
-   * reasons of {@link OtlpDecoder#decode}.
+   * reasons of {@link OtlpDecoder#decode(byte[], int)}.
    */
   public static OtlpBatch decode(byte[] bytes, int maxRecordBytes) {
     OtlpDecoder.checkSize(bytes, maxRecordBytes);
@@ -92,10 +92,8 @@ public final class OtlpBatch {
     OtlpBatch batch = new Walker(bytes, false).walk();
     if (batch == null) {
       // Something the walker does not take on trust: the parser decides, with its own error.
-      TracesData data = OtlpDecoder.decodeProtobuf(bytes);
-      batch = of(data);
+      batch = of(OtlpDecoder.decodeProtobuf(bytes));
     }
-    batch.checkIds();
     return batch;
   }
 
@@ -106,7 +104,6 @@ public final class OtlpBatch {
       throw new IllegalStateException("protobuf's own encoding of a TracesData did not walk");
     }
     batch.traces = data;
-    batch.checkIds();
     return batch;
   }
 
@@ -287,13 +284,6 @@ public final class OtlpBatch {
     }
   }
 
-  /** {@link OtlpDecoder#checkIds}'s rules, on the index: 16-byte trace ids, 8-byte span ids, at least one span. */
-  private void checkIds() {
-    if (spanCount == 0) {
-      throw new OtlpDecodeException("not_otlp", "the batch holds no span: not OTLP traces");
-    }
-  }
-
   /** One pass over the record; null when it meets anything it does not take on trust. */
   private static final class Walker {
     private final byte[] b;
@@ -340,30 +330,71 @@ public final class OtlpBatch {
       } catch (Malformed e) {
         return null;
       }
+      // OtlpDecoder.checkIds's rules, in its order: ids first, then at least one span
       if (idError != null) {
         throw idError;
+      }
+      if (spans == 0) {
+        throw new OtlpDecodeException("not_otlp", "the batch holds no span: not OTLP traces");
       }
       return new OtlpBatch(b, resources, scopes, spans, start, end, decoded, ids);
     }
 
     private boolean resourceSpans(int from, int to) throws Malformed {
+      int firstScope = scopes.size();
+      Envelope<Resource> e = envelope(from, to, Resource.parser(), 2, this::scopeSpans);
+      if (e == null) {
+        return false;
+      }
+      resources.add(new ResourceEntry(e.head == null ? Resource.getDefaultInstance() : e.head, e.verbatim, firstScope,
+          scopes.size()));
+      return true;
+    }
+
+    private boolean scopeSpans(int from, int to) throws Malformed {
+      int firstSpan = spans;
+      Envelope<InstrumentationScope> e = envelope(from, to, InstrumentationScope.parser(), 3, (a, z) -> {
+        span(a, z);
+        return true;
+      });
+      if (e == null) {
+        return false;
+      }
+      scopes.add(new ScopeEntry(e.verbatim, firstSpan, spans));
+      return true;
+    }
+
+    /** Walks the part of [from, to) that {@code children} does not: a child's range, or false to give up. */
+    private interface Children {
+      boolean walk(int from, int to) throws Malformed;
+    }
+
+    private record Envelope<T>(T head, int[] verbatim) {}
+
+    /**
+     * ResourceSpans and ScopeSpans share one layout: 1 = the head message (resource or scope,
+     * validated by its parser at {@code depth}), 2 = the repeated children, 3 = schema_url. The head,
+     * schema_url and (trusted input only) unknown fields are kept as verbatim ranges. Null when the
+     * envelope holds anything the walker does not take on trust.
+     */
+    private <T> Envelope<T> envelope(int from, int to, com.google.protobuf.Parser<T> headParser, int depth,
+        Children children) throws Malformed {
       pos = from;
       IntList verbatim = new IntList();
-      Resource resource = null;
-      int firstScope = scopes.size();
+      T head = null;
       while (pos < to) {
         int fieldStart = pos;
         int tag = tag(to);
-        if (tag == 10 && resource == null) { // resource
+        if (tag == 10 && head == null) { // head
           int len = length(to);
-          resource = parse(Resource.parser(), pos, len, 2);
+          head = parse(headParser, pos, len, depth);
           pos += len;
           verbatim.add(fieldStart, pos);
-        } else if (tag == 18) { // scope_spans
+        } else if (tag == 18) { // children
           int len = length(to);
           int next = pos + len;
-          if (!scopeSpans(pos, next)) {
-            return false;
+          if (!children.walk(pos, next)) {
+            return null;
           }
           pos = next;
         } else if (tag == 26) { // schema_url
@@ -374,46 +405,10 @@ public final class OtlpBatch {
         } else if (trusted && skipUnknown(tag)) {
           verbatim.add(fieldStart, pos);
         } else {
-          return false;
+          return null;
         }
       }
-      resources.add(new ResourceEntry(resource == null ? Resource.getDefaultInstance() : resource, verbatim.toArray(),
-          firstScope, scopes.size()));
-      return true;
-    }
-
-    private boolean scopeSpans(int from, int to) throws Malformed {
-      pos = from;
-      IntList verbatim = new IntList();
-      boolean scopeSeen = false;
-      int firstSpan = spans;
-      while (pos < to) {
-        int fieldStart = pos;
-        int tag = tag(to);
-        if (tag == 10 && !scopeSeen) { // scope
-          int len = length(to);
-          parse(InstrumentationScope.parser(), pos, len, 3);
-          scopeSeen = true;
-          pos += len;
-          verbatim.add(fieldStart, pos);
-        } else if (tag == 18) { // spans
-          int len = length(to);
-          int next = pos + len;
-          span(pos, next);
-          pos = next;
-        } else if (tag == 26) { // schema_url
-          int len = length(to);
-          utf8OrThrow(pos, len);
-          pos += len;
-          verbatim.add(fieldStart, pos);
-        } else if (trusted && skipUnknown(tag)) {
-          verbatim.add(fieldStart, pos);
-        } else {
-          return false;
-        }
-      }
-      scopes.add(new ScopeEntry(verbatim.toArray(), firstSpan, spans));
-      return true;
+      return new Envelope<>(head, verbatim.toArray());
     }
 
     private void span(int from, int to) throws Malformed {

@@ -36,13 +36,13 @@ public final class OtlpDecoder {
 
   private static final JsonFormat.Parser JSON_PARSER = JsonFormat.parser().ignoringUnknownFields();
 
-  private final int maxRecordBytes;
+  private OtlpDecoder() {}
 
-  public OtlpDecoder(int maxRecordBytes) {
-    this.maxRecordBytes = maxRecordBytes;
-  }
-
-  public TracesData decode(byte[] bytes) {
+  /**
+   * The whole record as objects. The pipeline reads records through {@link OtlpBatch}, which
+   * accepts and rejects exactly what this does, with the same reasons ({@code OtlpBatchTest}).
+   */
+  public static TracesData decode(byte[] bytes, int maxRecordBytes) {
     checkSize(bytes, maxRecordBytes);
     return looksLikeJson(bytes) ? decodeJson(bytes) : decodeProtobuf(bytes);
   }

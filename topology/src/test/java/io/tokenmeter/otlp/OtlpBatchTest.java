@@ -12,13 +12,7 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.TracesData;
-import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
-import io.tokenmeter.demo.KafkaSpanExporter;
 import io.tokenmeter.demo.SampleTraffic;
 import io.tokenmeter.sink.ContentRedactor;
 import io.tokenmeter.testing.SdkSpans;
@@ -26,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,23 +31,18 @@ import org.junit.jupiter.api.Test;
  */
 class OtlpBatchTest {
   private static final int MAX = 16 << 20;
-  private static final OtlpDecoder DECODER = new OtlpDecoder(MAX);
   /** SDK-made records of the demo's traffic: every dialect, plain spans and LLM spans. */
   private static final List<byte[]> RECORDS = new ArrayList<>();
 
   @BeforeAll
   static void makeTraffic() {
-    List<SpanData> finished = new ArrayList<>();
-    try (SdkTracerProvider provider = SdkTracerProvider.builder()
-        .setResource(Resource.getDefault().merge(Resource.create(Attributes.builder().put("service.name", "batch-test").build())))
-        .addSpanProcessor(SimpleSpanProcessor.create(new Collecting(finished))).build()) {
-      SampleTraffic traffic = new SampleTraffic(provider.get("otlp-batch-test"), 7);
+    try (SdkSpans sdk = new SdkSpans("batch-test")) {
+      SampleTraffic traffic = new SampleTraffic(sdk.tracer(), 7);
       for (int r = 0; r < 40; r++) {
         for (int t = 0; t < 1 + r % 5; t++) {
           traffic.emitOne();
         }
-        RECORDS.add(KafkaSpanExporter.encode(finished, KafkaSpanExporter.Encoding.PROTOBUF));
-        finished.clear();
+        RECORDS.add(SdkSpans.otlp(sdk.takeFinished()));
       }
     }
   }
@@ -69,7 +57,7 @@ class OtlpBatchTest {
       OtlpBatch batch = OtlpBatch.decode(record, MAX);
 
       // Then a span is plain exactly when no attribute key starts with a gate prefix and it has no events
-      List<Span> spans = allSpans(DECODER.decode(record));
+      List<Span> spans = allSpans(OtlpDecoder.decode(record, MAX));
       assertThat(batch.spanCount()).isEqualTo(spans.size());
       for (int i = 0; i < spans.size(); i++) {
         Span span = spans.get(i);
@@ -163,7 +151,7 @@ class OtlpBatchTest {
       TracesData expected = null;
       String expectedReason = null;
       try {
-        expected = DECODER.decode(record);
+        expected = OtlpDecoder.decode(record, MAX);
       } catch (OtlpDecodeException e) {
         expectedReason = e.reason();
       }
@@ -202,7 +190,7 @@ class OtlpBatchTest {
     record[at + 1] = 0x28;
 
     // Then both decoders reject it as invalid protobuf
-    assertThatThrownBy(() -> DECODER.decode(record)).isInstanceOf(OtlpDecodeException.class)
+    assertThatThrownBy(() -> OtlpDecoder.decode(record, MAX)).isInstanceOf(OtlpDecodeException.class)
         .extracting(e -> ((OtlpDecodeException) e).reason()).isEqualTo("invalid_protobuf");
     assertThatThrownBy(() -> OtlpBatch.decode(record, MAX)).isInstanceOf(OtlpDecodeException.class)
         .extracting(e -> ((OtlpDecodeException) e).reason()).isEqualTo("invalid_protobuf");
@@ -220,7 +208,7 @@ class OtlpBatchTest {
           .toByteArray();
 
       // Then both accept it, or both reject it for the same reason
-      String expected = reasonOf(() -> DECODER.decode(record));
+      String expected = reasonOf(() -> OtlpDecoder.decode(record, MAX));
       String actual = reasonOf(() -> OtlpBatch.decode(record, MAX));
       assertThat(actual).as("depth %d", depth).isEqualTo(expected);
     }
@@ -260,7 +248,7 @@ class OtlpBatchTest {
 
     // Then both are not OTLP, as the object decoder says
     for (byte[] record : List.of(shortId, noSpans, "garbage that is no protobuf".getBytes(StandardCharsets.UTF_8))) {
-      assertThat(reasonOf(() -> OtlpBatch.decode(record, MAX))).isEqualTo(reasonOf(() -> DECODER.decode(record)))
+      assertThat(reasonOf(() -> OtlpBatch.decode(record, MAX))).isEqualTo(reasonOf(() -> OtlpDecoder.decode(record, MAX)))
           .isNotNull();
     }
   }
@@ -341,23 +329,5 @@ class OtlpBatchTest {
     List<Span> spans = new ArrayList<>();
     data.getResourceSpansList().forEach(rs -> rs.getScopeSpansList().forEach(ss -> spans.addAll(ss.getSpansList())));
     return spans;
-  }
-
-  private record Collecting(List<SpanData> into) implements SpanExporter {
-    @Override
-    public CompletableResultCode export(Collection<SpanData> spans) {
-      into.addAll(spans);
-      return CompletableResultCode.ofSuccess();
-    }
-
-    @Override
-    public CompletableResultCode flush() {
-      return CompletableResultCode.ofSuccess();
-    }
-
-    @Override
-    public CompletableResultCode shutdown() {
-      return CompletableResultCode.ofSuccess();
-    }
   }
 }

@@ -12,7 +12,6 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 class OtlpDecoderTest {
-  private final OtlpDecoder decoder = new OtlpDecoder(1 << 20);
 
   @Test
   void shouldDecodeOtlpJsonWithHexIdsToTheSameMessageAsProtobuf() {
@@ -25,8 +24,8 @@ class OtlpDecoderTest {
       assertThat(new String(json, StandardCharsets.UTF_8)).contains("\"traceId\":\"" + span.getTraceId() + "\"");
 
       // When both are decoded
-      TracesData fromProto = decoder.decode(proto);
-      TracesData fromJson = decoder.decode(json);
+      TracesData fromProto = OtlpDecoder.decode(proto, 1 << 20);
+      TracesData fromJson = OtlpDecoder.decode(json, 1 << 20);
 
       // Then they are the same TracesData, ids included
       assertThat(fromJson).isEqualTo(fromProto);
@@ -43,7 +42,7 @@ class OtlpDecoderTest {
     }
     byte[] bytes = deep.toString().getBytes(StandardCharsets.UTF_8);
 
-    assertThatThrownBy(() -> decoder.decode(bytes)).isInstanceOf(OtlpDecodeException.class);
+    assertThatThrownBy(() -> OtlpDecoder.decode(bytes, 1 << 20)).isInstanceOf(OtlpDecodeException.class);
   }
 
   @Test
@@ -51,7 +50,7 @@ class OtlpDecoderTest {
     byte[] json = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"not-hex\",\"name\":\"x\"}]}]}]}"
         .getBytes(StandardCharsets.UTF_8);
 
-    assertThatThrownBy(() -> decoder.decode(json)).isInstanceOf(OtlpDecodeException.class)
+    assertThatThrownBy(() -> OtlpDecoder.decode(json, 1 << 20)).isInstanceOf(OtlpDecodeException.class)
         .hasMessageContaining("traceId 'not-hex' is not hex");
   }
 }

@@ -56,6 +56,20 @@ public final class SdkSpans implements AutoCloseable {
     tracer = provider.get("tokenmeter-tests");
   }
 
+  /** The SDK's tracer, for traffic generators such as the demo's {@code SampleTraffic}. */
+  public Tracer tracer() {
+    return tracer;
+  }
+
+  /** The spans finished since the last call, in the order they ended. */
+  public List<SpanData> takeFinished() {
+    synchronized (finished) {
+      List<SpanData> out = List.copyOf(finished);
+      finished.clear();
+      return out;
+    }
+  }
+
   /** A finished client span with these attributes, ending at {@code end}. */
   public SpanData span(String name, Attributes attributes, Instant end) {
     return span(name, attributes, end, null, Context.root());
